@@ -1,0 +1,10 @@
+//! `rehearse`: rehearse a hard conversation with someone who is pulling away.
+//!
+//! The library holds everything; `main.rs` only calls [`cli::main`]. See ARCHITECTURE.md.
+
+pub mod classify;
+pub mod evaluate;
+pub mod moves;
+pub mod rules;
+pub mod suggest;
+pub mod text;

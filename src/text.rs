@@ -1,0 +1,210 @@
+//! Normalising a typed line before matching, and mapping matches back to the original.
+//!
+//! The classifier's patterns are written against a canonical form: lower case, straight
+//! quotes, plain dashes, single spaces, runs of `!?` collapsed, and common contractions
+//! spelt one way ("dont" → "don't", "u" → "you"). The substitution table is data, from the
+//! rule file. Every byte of the normalised text remembers the span of the original it came
+//! from, so a match is always reported as byte offsets into what the user typed.
+
+use std::collections::HashMap;
+
+/// A line in canonical form, with a map back to the original bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Normalized {
+    pub text: String,
+    /// For each byte of `text`, the original span `(start, end)` it came from.
+    origin: Vec<(usize, usize)>,
+    original_len: usize,
+}
+
+impl Normalized {
+    /// The original byte span for the normalised span `start..end`.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        if start >= self.origin.len() {
+            return (self.original_len, self.original_len);
+        }
+        let s = self.origin[start].0;
+        let e = if end > start {
+            self.origin[(end - 1).min(self.origin.len() - 1)].1
+        } else {
+            s
+        };
+        (s, e.max(s))
+    }
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '\'' || c == '\u{2019}' || c == '\u{2018}'
+}
+
+fn canonical_char(c: char) -> Option<char> {
+    Some(match c {
+        '\u{2018}' | '\u{2019}' | '\u{201B}' | '`' | '\u{00B4}' | '\u{2032}' => '\'',
+        '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => '"',
+        '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+        c if c.is_whitespace() || c.is_control() => ' ',
+        c => return if c.is_control() { None } else { Some(c) },
+    })
+}
+
+struct Builder {
+    out: String,
+    origin: Vec<(usize, usize)>,
+}
+
+impl Builder {
+    fn push(&mut self, c: char, span: (usize, usize)) {
+        let before = self.out.len();
+        self.out.push(c);
+        for _ in before..self.out.len() {
+            self.origin.push(span);
+        }
+    }
+
+    fn push_str(&mut self, s: &str, span: (usize, usize)) {
+        self.out.push_str(s);
+        self.origin.extend(std::iter::repeat_n(span, s.len()));
+    }
+
+    fn last(&self) -> Option<char> {
+        self.out.chars().next_back()
+    }
+}
+
+/// Normalise `line` using the word `substitutions` (keys in canonical lower case).
+pub fn normalize(line: &str, substitutions: &HashMap<String, String>) -> Normalized {
+    let mut b = Builder {
+        out: String::with_capacity(line.len() + 8),
+        origin: Vec::with_capacity(line.len() + 8),
+    };
+    let mut iter = line.char_indices().peekable();
+    let mut word = String::new();
+    while let Some((i, c)) = iter.next() {
+        if is_word_char(c) {
+            // Gather the whole word, lower-cased with straight apostrophes.
+            let start = i;
+            let mut end = i + c.len_utf8();
+            word.clear();
+            push_lower(&mut word, c);
+            while let Some(&(j, d)) = iter.peek() {
+                if !is_word_char(d) {
+                    break;
+                }
+                push_lower(&mut word, d);
+                end = j + d.len_utf8();
+                iter.next();
+            }
+            if let Some(rep) = substitutions.get(word.as_str()) {
+                b.push_str(rep, (start, end));
+            } else {
+                // Keep a per-character map so spans inside a word stay exact.
+                let mut k = start;
+                for d in line[start..end].chars() {
+                    let span = (k, k + d.len_utf8());
+                    let d = canonical_char(d).unwrap_or(d);
+                    for l in d.to_lowercase() {
+                        b.push(l, span);
+                    }
+                    k = span.1;
+                }
+            }
+            continue;
+        }
+        let span = (i, i + c.len_utf8());
+        let Some(c) = canonical_char(c) else { continue };
+        match c {
+            ' ' => {
+                if !matches!(b.last(), None | Some(' ')) {
+                    b.push(' ', span);
+                }
+            }
+            '!' | '?' => match b.last() {
+                Some('!') if c == '?' => {
+                    b.out.pop();
+                    b.origin.pop();
+                    b.push('?', span);
+                }
+                Some('!' | '?') => {
+                    if let Some(last) = b.origin.last_mut() {
+                        last.1 = span.1;
+                    }
+                }
+                _ => b.push(c, span),
+            },
+            '.' if b.out.ends_with("...") => {
+                if let Some(last) = b.origin.last_mut() {
+                    last.1 = span.1;
+                }
+            }
+            '\u{2026}' => b.push_str("...", span),
+            c => {
+                for l in c.to_lowercase() {
+                    b.push(l, span);
+                }
+            }
+        }
+    }
+    if b.out.ends_with(' ') {
+        b.out.pop();
+        b.origin.pop();
+    }
+    Normalized {
+        text: b.out,
+        origin: b.origin,
+        original_len: line.len(),
+    }
+}
+
+fn push_lower(word: &mut String, c: char) {
+    let c = canonical_char(c).unwrap_or(c);
+    for l in c.to_lowercase() {
+        word.push(l);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subs() -> HashMap<String, String> {
+        [("dont", "don't"), ("u", "you"), ("im", "i'm")]
+            .into_iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn canonical_form() {
+        let n = normalize(
+            "  Why  DONT u\ttalk to me?!?!  I’m   “fine” — really…",
+            &subs(),
+        );
+        assert_eq!(n.text, "why don't you talk to me? i'm \"fine\" - really...");
+    }
+
+    #[test]
+    fn spans_map_back_to_original_bytes() {
+        let line = "Honestly, u NEVER listen!!!";
+        let n = normalize(line, &subs());
+        let at = n.text.find("you never").unwrap();
+        let (s, e) = n.original_span(at, at + "you never".len());
+        assert_eq!(&line[s..e], "u NEVER");
+        let bang = n.text.find('!').unwrap();
+        let (s, e) = n.original_span(bang, bang + 1);
+        assert_eq!(&line[s..e], "!!!");
+    }
+
+    #[test]
+    fn multibyte_and_controls_are_safe() {
+        let line = "Ça\u{1b}[31m va? 💔 İ";
+        let n = normalize(line, &subs());
+        for i in 0..n.text.len() {
+            for j in i..=n.text.len() {
+                let (s, e) = n.original_span(i, j);
+                assert!(s <= e && e <= line.len());
+                assert!(line.is_char_boundary(s) && line.is_char_boundary(e));
+            }
+        }
+        assert!(!n.text.contains('\u{1b}'));
+    }
+}
