@@ -8,3 +8,6 @@ pub mod moves;
 pub mod rules;
 pub mod suggest;
 pub mod text;
+pub mod diagnostic;
+pub mod scenario;
+pub mod term;
