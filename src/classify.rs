@@ -136,27 +136,47 @@ impl Classifier {
     pub fn classify(&self, line: &str, ctx: Context) -> Classification {
         let norm = self.normalize(line);
         let text = norm.text.as_str();
-        // The earliest surviving match of each rule: (rule index, normalised span).
-        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        // Every surviving (unvetoed) match of each candidate rule: (rule index, span).
+        let mut found: Vec<(usize, usize, usize)> = Vec::new();
         for pi in self.set.matches(text).iter() {
             let ri = self.pattern_rule[pi];
             let rule = &self.rules.rules[ri];
             if rule.when == When::AfterSpaceRequest && !ctx.after_space_request {
                 continue;
             }
-            let Some((s, e)) = self.first_unvetoed(pi, ri, text) else {
-                continue;
-            };
+            self.unvetoed(pi, ri, text, &mut found);
+        }
+        // Overrides are local: a rule vetoes the overridden moves' matches that overlap
+        // one of its own matches ("I feel like you never…" is criticism, not an
+        // I-statement, yet "I feel hurt. You never…" carries both).
+        let overriders: Vec<(Move, usize, usize)> = found
+            .iter()
+            .flat_map(|&(ri, s, e)| {
+                self.rules.rules[ri]
+                    .overrides
+                    .iter()
+                    .map(move |&m| (m, s, e))
+            })
+            .collect();
+        let overridden = |mv: Move, s: usize, e: usize| {
+            overriders
+                .iter()
+                .any(|&(m, os, oe)| m == mv && overlaps((s, e), (os, oe)))
+        };
+        // The earliest surviving match of each rule.
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        for &(ri, s, e) in &found {
+            if let Label::Move(mv) = self.rules.rules[ri].label {
+                if overridden(mv, s, e) {
+                    continue;
+                }
+            }
             match hits.iter_mut().find(|h| h.0 == ri) {
                 Some(h) if s < h.1 => *h = (ri, s, e),
                 Some(_) => {}
                 None => hits.push((ri, s, e)),
             }
         }
-        let overridden: Vec<Move> = hits
-            .iter()
-            .flat_map(|h| self.rules.rules[h.0].overrides.iter().copied())
-            .collect();
         hits.sort_by_key(|h| (h.1, h.0));
         let mut out = Classification::default();
         for (ri, s, e) in hits {
@@ -173,7 +193,7 @@ impl Classifier {
                     }
                 }
                 Label::Move(mv) => {
-                    if overridden.contains(&mv) || out.has(mv) {
+                    if out.has(mv) {
                         continue;
                     }
                     out.moves.push(MoveMatch {
@@ -189,16 +209,25 @@ impl Classifier {
         out
     }
 
-    /// The first match of pattern `pi` that none of rule `ri`'s exceptions overlaps.
-    fn first_unvetoed(&self, pi: usize, ri: usize, text: &str) -> Option<(usize, usize)> {
-        let exceptions = self.compiled[ri].exceptions.as_ref();
-        let vetoes: Vec<(usize, usize)> = match exceptions {
+    /// Every match of pattern `pi` that none of rule `ri`'s exceptions overlaps.
+    fn unvetoed(&self, pi: usize, ri: usize, text: &str, out: &mut Vec<(usize, usize, usize)>) {
+        let vetoes: Vec<(usize, usize)> = match self.compiled[ri].exceptions.as_ref() {
             Some(ex) => ex.find_iter(text).map(|m| (m.start(), m.end())).collect(),
             None => Vec::new(),
         };
-        self.patterns[pi]
-            .find_iter(text)
-            .map(|m| (m.start(), m.end()))
-            .find(|&(s, e)| !vetoes.iter().any(|&(vs, ve)| vs < e.max(s + 1) && s < ve))
+        for m in self.patterns[pi].find_iter(text) {
+            let span = (m.start(), m.end());
+            if !vetoes.iter().any(|&v| overlaps(span, v)) {
+                out.push((ri, span.0, span.1));
+            }
+        }
     }
 }
+
+/// Whether two spans share a byte (an empty span counts as covering its position).
+fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 < b.1.max(b.0 + 1) && b.0 < a.1.max(a.0 + 1)
+}
+
+#[cfg(test)]
+mod tests {}

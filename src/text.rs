@@ -81,32 +81,33 @@ pub fn normalize(line: &str, substitutions: &HashMap<String, String>) -> Normali
     let mut word = String::new();
     while let Some((i, c)) = iter.next() {
         if is_word_char(c) {
-            // Gather the whole word, lower-cased with straight apostrophes.
+            // Gather the whole word; quotes around it ('fine', 'u') are not part of it.
             let start = i;
             let mut end = i + c.len_utf8();
-            word.clear();
-            push_lower(&mut word, c);
             while let Some(&(j, d)) = iter.peek() {
                 if !is_word_char(d) {
                     break;
                 }
-                push_lower(&mut word, d);
                 end = j + d.len_utf8();
                 iter.next();
             }
-            if let Some(rep) = substitutions.get(word.as_str()) {
-                b.push_str(rep, (start, end));
-            } else {
-                // Keep a per-character map so spans inside a word stay exact.
-                let mut k = start;
-                for d in line[start..end].chars() {
-                    let span = (k, k + d.len_utf8());
-                    let d = canonical_char(d).unwrap_or(d);
-                    for l in d.to_lowercase() {
-                        b.push(l, span);
-                    }
-                    k = span.1;
+            let raw = &line[start..end];
+            let core = raw.trim_start_matches(is_quote);
+            let core_start = start + (raw.len() - core.len());
+            let core = core.trim_end_matches(is_quote);
+            let core_end = core_start + core.len();
+            word.clear();
+            for d in core.chars() {
+                push_lower(&mut word, d);
+            }
+            match substitutions.get(word.as_str()) {
+                Some(rep) if !core.is_empty() => {
+                    push_chars(&mut b, line, start, core_start);
+                    b.push_str(rep, (core_start, core_end));
+                    push_chars(&mut b, line, core_end, end);
                 }
+                // Keep a per-character map so spans inside a word stay exact.
+                _ => push_chars(&mut b, line, start, end),
             }
             continue;
         }
@@ -152,6 +153,23 @@ pub fn normalize(line: &str, substitutions: &HashMap<String, String>) -> Normali
         text: b.out,
         origin: b.origin,
         original_len: line.len(),
+    }
+}
+
+fn is_quote(c: char) -> bool {
+    matches!(c, '\'' | '\u{2019}' | '\u{2018}')
+}
+
+/// Copy `line[from..to]` in canonical lower case, each char mapped to its own span.
+fn push_chars(b: &mut Builder, line: &str, from: usize, to: usize) {
+    let mut k = from;
+    for d in line[from..to].chars() {
+        let span = (k, k + d.len_utf8());
+        let d = canonical_char(d).unwrap_or(d);
+        for l in d.to_lowercase() {
+            b.push(l, span);
+        }
+        k = span.1;
     }
 }
 

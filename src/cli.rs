@@ -1,0 +1,372 @@
+//! The command line: clap definitions (the only module that knows clap), and dispatch to
+//! the library. Every flag's help text is its doc comment here.
+
+use crate::classify::{Classifier, Context};
+use crate::play::{self, LineSource, Lines, PlayOptions, Repl};
+use crate::render;
+use crate::rules::{BUILTIN_RULES, RawRuleFile, RuleSet};
+use crate::scenario::Scenario;
+use crate::{builtin, paths, term};
+use clap::{Parser, Subcommand, ValueEnum};
+use serde_json::json;
+use std::io::{self, IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+/// Rehearse a hard conversation with someone who is pulling away, privately, in your
+/// terminal. Type what you would say; a scripted partner withdraws or opens up; at the end
+/// a scorecard shows what the guide would call helpful, and what hurt.
+#[derive(Debug, Parser)]
+#[command(name = "rehearse", version, propagate_version = true)]
+pub struct Cli {
+    /// When to use colour: auto (a terminal, and NO_COLOR unset), always or never.
+    #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
+    pub color: ColorWhen,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Rehearse a talk (the default: `rehearse` alone plays `work-deadline`).
+    Play(PlayArgs),
+    /// List the built-in scenarios.
+    List {
+        /// A JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show the moves the classifier finds in each TEXT, or in each line of stdin.
+    Classify {
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+        /// Lines to classify; with none, stdin is read line by line.
+        text: Vec<String>,
+    },
+    /// Check scenario files and report every problem as PATH:LINE:COL: message.
+    Validate {
+        /// Scenario files (.ron).
+        #[arg(required = true)]
+        paths: Vec<String>,
+    },
+    /// List every classifier rule: its move, patterns, exceptions, examples and guide passage.
+    Rules {
+        /// A JSON array instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct PlayArgs {
+    /// A built-in scenario id (see `rehearse list`) or a path to a .ron scenario file.
+    pub scenario: Option<String>,
+    /// Seed for the partner's reply choice: the same seed and lines give the same talk.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// One JSON object per line (each turn, then the end with the scorecard) instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// An error that has already been explained to the user: exit 1 with no further message.
+#[derive(Debug)]
+struct Reported;
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("reported")
+    }
+}
+
+impl std::error::Error for Reported {}
+
+/// Entry point used by `main`.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    set_color(cli.color);
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<Reported>().is_some() => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("rehearse: {}", term::visible(&format!("{e:#}")));
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn set_color(when: ColorWhen) {
+    let on = match when {
+        ColorWhen::Always => true,
+        ColorWhen::Never => false,
+        ColorWhen::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && io::stdout().is_terminal()
+        }
+    };
+    colored::control::set_override(on);
+}
+
+fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let command = cli
+        .command
+        .unwrap_or_else(|| Command::Play(PlayArgs::default()));
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    match command {
+        Command::Play(args) => cmd_play(args, &mut out),
+        Command::List { json } => cmd_list(json, &mut out),
+        Command::Classify { json, text } => cmd_classify(json, text, &mut out),
+        Command::Validate { paths } => cmd_validate(&paths),
+        Command::Rules { json } => cmd_rules(json, &mut out),
+    }
+}
+
+/// Load a scenario by built-in id or path, printing diagnostics on failure.
+pub fn load_scenario(spec: &str) -> anyhow::Result<Scenario> {
+    if let Some(s) = builtin::get(spec) {
+        return Ok(s);
+    }
+    let looks_like_path = spec.ends_with(".ron") || spec.contains('/') || Path::new(spec).exists();
+    if !looks_like_path {
+        anyhow::bail!(
+            "no built-in scenario `{}`{}; `rehearse list` shows them, or give a path to a .ron file",
+            term::one_line(spec),
+            builtin::suggest(spec)
+        );
+    }
+    let source = read_text(Path::new(spec))?;
+    Scenario::parse(spec, &source).map_err(|errors| {
+        for e in &errors {
+            eprintln!("{e}");
+        }
+        anyhow::Error::new(Reported)
+    })
+}
+
+/// Scenario files larger than this are refused before parsing.
+pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
+
+fn read_text(path: &Path) -> anyhow::Result<String> {
+    let shown = term::one_line(&path.display().to_string());
+    let meta = std::fs::metadata(path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    if meta.len() > MAX_SCENARIO_BYTES {
+        anyhow::bail!(
+            "{shown}: {} bytes is too large for a scenario file (limit {MAX_SCENARIO_BYTES})",
+            meta.len()
+        );
+    }
+    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        anyhow::anyhow!("{shown}: not UTF-8 text (invalid byte at offset {at})")
+    })
+}
+
+/// The built-in rules, with the scenario's own stressors and grievances added.
+pub fn classifier_for(scenario: &Scenario) -> anyhow::Result<Classifier> {
+    let raw: RawRuleFile = ron::from_str(BUILTIN_RULES)?;
+    let rules = RuleSet::from_raw(raw, &scenario.words).map_err(|errors| {
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("scenario `{}` words: {}", scenario.id, text.join("; "))
+    })?;
+    Ok(Classifier::new(rules)?)
+}
+
+fn fresh_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(std::process::id()) % 1_000_000
+}
+
+fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let spec = args.scenario.as_deref().unwrap_or(builtin::DEFAULT);
+    let scenario = load_scenario(spec)?;
+    let classifier = classifier_for(&scenario)?;
+    let stdin = io::stdin();
+    let interactive = stdin.is_terminal() && io::stdout().is_terminal() && !args.json;
+    let opts = PlayOptions {
+        seed: args.seed.unwrap_or_else(fresh_seed),
+        json: args.json,
+        echo: !interactive,
+        no_history_file: false,
+    };
+    let mut input: Box<dyn LineSource> = if interactive {
+        Box::new(Repl::new(paths::history_file())?)
+    } else {
+        Box::new(Lines(stdin.lock()))
+    };
+    play::run(&scenario, &classifier, &opts, input.as_mut(), out)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_list(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let all = builtin::all();
+    if json {
+        let items: Vec<_> = all
+            .iter()
+            .map(|s| {
+                json!({
+                    "id": s.id,
+                    "title": s.title,
+                    "summary": s.summary,
+                    "relationship": s.relationship.name(),
+                    "partner": s.partner,
+                    "default": s.id == builtin::DEFAULT,
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?;
+    } else {
+        use colored::Colorize;
+        let width = all.iter().map(|s| s.id.len()).max().unwrap_or(0);
+        for s in &all {
+            let id = format!("{:<width$}", s.id);
+            writeln!(
+                out,
+                "{}  {} ({}, with {})\n{:width$}  {}",
+                id.bold(),
+                s.title,
+                s.relationship.name(),
+                s.partner,
+                "",
+                s.summary.dimmed()
+            )?;
+        }
+        writeln!(out, "\nStart one with: rehearse play ID")?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_classify(json: bool, text: Vec<String>, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let classifier = Classifier::builtin();
+    let one = |n: usize, line: &str, out: &mut dyn Write| -> io::Result<()> {
+        let c = classifier.classify(line, Context::default());
+        if json {
+            let mut obj = json!({"line": n, "text": line, "moves": c.moves});
+            if let Some(s) = &c.safety {
+                obj["safety"] = json!(s);
+            }
+            serde_json::to_writer(&mut *out, &obj)?;
+            writeln!(out)
+        } else {
+            write!(
+                out,
+                "{}",
+                render::classification(line, &c, &classifier.rules().rules)
+            )
+        }
+    };
+    if text.is_empty() {
+        let mut lines = Lines(io::stdin().lock());
+        let mut n = 0;
+        while let Some(line) = lines.next_line("")? {
+            n += 1;
+            one(n, &line, out)?;
+        }
+    } else {
+        for (i, t) in text.iter().enumerate() {
+            one(i + 1, t, out)?;
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_validate(paths: &[String]) -> anyhow::Result<ExitCode> {
+    let mut ok = true;
+    for p in paths {
+        let source = match read_text(Path::new(p)) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{}:1:1: {e:#}", term::one_line(p));
+                ok = false;
+                continue;
+            }
+        };
+        match Scenario::parse(p, &source) {
+            Ok(s) => {
+                if let Err(e) = classifier_for(&s) {
+                    eprintln!("{}:1:1: {e:#}", term::one_line(p));
+                    ok = false;
+                    continue;
+                }
+                let replies: usize = s.reactions.iter().map(|r| r.replies.len()).sum();
+                println!(
+                    "{}: ok ({} reactions, {replies} replies, {} reveals, {} endings)",
+                    term::one_line(p),
+                    s.reactions.len(),
+                    s.reveals.len(),
+                    s.endings.len()
+                );
+            }
+            Err(errors) => {
+                ok = false;
+                for e in errors {
+                    eprintln!("{e}");
+                }
+            }
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn cmd_rules(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let rules = RuleSet::builtin();
+    if json {
+        let items: Vec<_> = rules
+            .rules
+            .iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "move": r.label.name(),
+                    "kind": match r.label {
+                        crate::rules::Label::Move(m) => m.kind().name(),
+                        crate::rules::Label::Safety => "safety",
+                    },
+                    "patterns": r.patterns,
+                    "expanded_patterns": r.expanded,
+                    "exceptions": r.exceptions,
+                    "expanded_exceptions": r.expanded_exceptions,
+                    "overrides": r.overrides.iter().map(|m| m.name()).collect::<Vec<_>>(),
+                    "when": match r.when {
+                        crate::rules::When::Always => "always",
+                        crate::rules::When::AfterSpaceRequest => "after_space_request",
+                    },
+                    "guide": r.guide,
+                    "examples": r.examples,
+                    "counter_examples": r.counter_examples,
+                })
+            })
+            .collect();
+        writeln!(out, "{}", serde_json::to_string_pretty(&items)?)?;
+    } else {
+        write!(out, "{}", render::rules(&rules.rules))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

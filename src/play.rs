@@ -1,0 +1,224 @@
+//! Driving a session from a line source: the rustyline REPL on a terminal, or one user line
+//! per input line when stdin is piped. Both feed the same [`Session`]; slash commands work
+//! in both. Output goes to a writer; text or JSON events.
+
+use crate::classify::Classifier;
+use crate::render;
+use crate::scenario::Scenario;
+use crate::score::{Scorecard, score};
+use crate::session::{Session, StepResult, Turn};
+use serde_json::json;
+use std::io::{self, BufRead, Write};
+
+/// The longest line taken from the user, in bytes; longer input is cut at a char boundary.
+pub const MAX_LINE: usize = 4096;
+
+#[derive(Debug, Clone, Default)]
+pub struct PlayOptions {
+    pub seed: u64,
+    pub json: bool,
+    /// Echo the user's line before the reply (piped input, where it was not typed on screen).
+    pub echo: bool,
+    /// Keep the line-editing history in memory only.
+    pub no_history_file: bool,
+}
+
+/// Where user lines come from.
+pub trait LineSource {
+    /// The next line; `None` at end of input.
+    fn next_line(&mut self, prompt: &str) -> io::Result<Option<String>>;
+}
+
+/// Piped stdin (or any reader): one user line per input line. Bytes that are not UTF-8
+/// are replaced, never fatal.
+pub struct Lines<R>(pub R);
+
+impl<R: BufRead> LineSource for Lines<R> {
+    fn next_line(&mut self, _prompt: &str) -> io::Result<Option<String>> {
+        let mut buf = Vec::new();
+        let n = self.0.read_until(b'\n', &mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        while buf.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+            buf.pop();
+        }
+        Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+    }
+}
+
+/// A rustyline editor on a real terminal.
+pub struct Repl {
+    editor: rustyline::DefaultEditor,
+    history: Option<std::path::PathBuf>,
+}
+
+impl Repl {
+    pub fn new(history: Option<std::path::PathBuf>) -> rustyline::Result<Repl> {
+        let config = rustyline::Config::builder()
+            .auto_add_history(true)
+            .max_history_size(500)?
+            .build();
+        let mut editor = rustyline::DefaultEditor::with_config(config)?;
+        if let Some(h) = &history {
+            let _ = editor.load_history(h);
+        }
+        Ok(Repl { editor, history })
+    }
+}
+
+impl LineSource for Repl {
+    fn next_line(&mut self, prompt: &str) -> io::Result<Option<String>> {
+        use rustyline::error::ReadlineError;
+        loop {
+            match self.editor.readline(prompt) {
+                Ok(line) => {
+                    if let Some(h) = &self.history {
+                        let _ = self.editor.append_history(h);
+                    }
+                    return Ok(Some(line));
+                }
+                Err(ReadlineError::Interrupted) => {
+                    // Ctrl-C clears the line; the talk goes on.
+                    eprintln!("(line cleared: Ctrl-D or /quit ends the talk)");
+                }
+                Err(ReadlineError::Eof) => return Ok(None),
+                Err(ReadlineError::Io(e)) => return Err(e),
+                Err(e) => return Err(io::Error::other(e.to_string())),
+            }
+        }
+    }
+}
+
+fn cut(mut line: String) -> String {
+    if line.len() > MAX_LINE {
+        let mut at = MAX_LINE;
+        while !line.is_char_boundary(at) {
+            at -= 1;
+        }
+        line.truncate(at);
+    }
+    line
+}
+
+/// Play a whole session: read lines until the talk ends, then print the scorecard.
+/// Returns the scorecard.
+pub fn run(
+    scenario: &Scenario,
+    classifier: &Classifier,
+    opts: &PlayOptions,
+    input: &mut dyn LineSource,
+    out: &mut dyn Write,
+) -> io::Result<Scorecard> {
+    let mut session = Session::new(scenario, classifier, opts.seed);
+    if !opts.json {
+        write!(out, "{}", render::brief(scenario, opts.seed))?;
+        out.flush()?;
+    }
+    let prompt = "you> ";
+    while !session.is_over() {
+        let Some(line) = input.next_line(prompt)? else {
+            session.finish("end_of_input");
+            break;
+        };
+        let line = cut(line);
+        let trimmed = line.trim();
+        if let Some(cmd) = trimmed.strip_prefix('/') {
+            let cmd = cmd.trim().to_ascii_lowercase();
+            match cmd.as_str() {
+                "quit" | "q" | "exit" => {
+                    session.finish("quit");
+                    break;
+                }
+                "help" | "?" if !opts.json => writeln!(out, "{}", render::HELP)?,
+                "score" => {
+                    let card = score(scenario, session.turns(), None);
+                    if opts.json {
+                        writeln!(out, "{}", json!({"type": "score", "scorecard": card}))?;
+                    } else {
+                        write!(out, "{}", render::scorecard(scenario, &card))?;
+                    }
+                }
+                "why" => match session.turns().last() {
+                    Some(t) if opts.json => writeln!(out, "{}", json!({"type": "why", "turn": t}))?,
+                    Some(t) => write!(out, "{}", render::why(scenario, t, &classifier.rules().rules))?,
+                    None if !opts.json => writeln!(out, "Nothing said yet: type a line first.")?,
+                    None => {}
+                },
+                _ if !opts.json => writeln!(
+                    out,
+                    "Unknown command /{}: try /help. (To say a line that starts with '/', add a space before it.)",
+                    crate::term::one_line(&cmd)
+                )?,
+                _ => {}
+            }
+            out.flush()?;
+            continue;
+        }
+        match session.step(&line) {
+            StepResult::Turn(t) => {
+                emit_turn(scenario, &t, opts, out)?;
+            }
+            StepResult::Safety(flag) => {
+                if opts.json {
+                    writeln!(
+                        out,
+                        "{}",
+                        json!({"type": "safety", "rule": flag.rule, "note": render::SAFETY_NOTE})
+                    )?;
+                } else {
+                    writeln!(out, "\n{}\n", render::SAFETY_NOTE)?;
+                }
+            }
+            StepResult::Empty | StepResult::Ended => {}
+        }
+        out.flush()?;
+    }
+    let end = session.end().cloned();
+    let card = score(scenario, session.turns(), end.as_ref());
+    if opts.json {
+        writeln!(
+            out,
+            "{}",
+            json!({
+                "type": "end",
+                "reason": end.as_ref().map_or("end_of_input", |e| e.reason.as_str()),
+                "ending": end.as_ref().and_then(|e| e.ending.clone()),
+                "text": end.as_ref().and_then(|e| e.text.clone()),
+                "scenario": scenario.id,
+                "seed": opts.seed,
+                "scorecard": card,
+            })
+        )?;
+    } else {
+        if let Some(end) = &end {
+            write!(out, "{}", render::ending(scenario, end))?;
+        }
+        write!(out, "{}", render::scorecard(scenario, &card))?;
+    }
+    out.flush()?;
+    Ok(card)
+}
+
+fn emit_turn(sc: &Scenario, t: &Turn, opts: &PlayOptions, out: &mut dyn Write) -> io::Result<()> {
+    if opts.json {
+        writeln!(
+            out,
+            "{}",
+            json!({
+                "type": "turn",
+                "n": t.n,
+                "user": t.user,
+                "moves": t.moves,
+                "partner": t.partner,
+                "openness": t.openness,
+                "band": t.band,
+                "delta": t.delta,
+                "reveal": t.reveal,
+                "asks_space": t.asks_space,
+            })
+        )
+    } else {
+        write!(out, "{}", render::turn(sc, t, opts.echo))
+    }
+}

@@ -1,0 +1,360 @@
+//! Text rendering for the terminal: the brief, each exchange with its openness meter,
+//! `/why`, the scorecard, classifier output and the rule list. Colour goes through
+//! `colored`, whose on/off switch the CLI sets once. Everything that came from a user or a
+//! file passes through [`crate::term`] first.
+
+use crate::classify::{Classification, MoveMatch};
+use crate::moves::{Kind, Move};
+use crate::rules::Rule;
+use crate::scenario::Scenario;
+use crate::score::Scorecard;
+use crate::session::{End, Turn};
+use crate::term::{one_line, visible};
+use colored::{ColoredString, Colorize};
+use std::fmt::Write;
+
+/// The note shown, once, when a line speaks of danger or self-harm.
+pub const SAFETY_NOTE: &str = "\
+Stepping out of the rehearsal for a moment. What you just wrote sounds like it may be \
+about your safety, or about hurting yourself. This is a practice tool, and it cannot help \
+with that. If you are in danger right now, please contact your local emergency services. \
+A counsellor, or a domestic-violence or crisis support line in your country, can listen \
+and help you think through what to do next. You matter more than this rehearsal.\n\
+You can go on with the rehearsal by typing your next line, or end it with /quit.";
+
+fn move_colored(m: Move, text: &str) -> ColoredString {
+    match m.kind() {
+        Kind::Mistake => text.red().bold(),
+        Kind::Practice => text.green().bold(),
+    }
+}
+
+/// The brief shown before the first line.
+pub fn brief(sc: &Scenario, seed: u64) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{} {}",
+        "Rehearsing:".bold(),
+        format!("{} ({})", one_line(&sc.title), one_line(&sc.id)).bold()
+    );
+    let _ = writeln!(s, "{}\n", format!("seed {seed}: play again with --seed {seed} to hear the same replies").dimmed());
+    let _ = writeln!(s, "{}\n", visible(sc.brief.trim()));
+    let _ = writeln!(s, "{} {}\n", "What you hope for:".bold(), visible(sc.goal.trim()));
+    let _ = writeln!(
+        s,
+        "{}",
+        "Type what you would say, one line at a time. /help lists commands; /quit ends the talk."
+            .dimmed()
+    );
+    let _ = writeln!(s);
+    let _ = writeln!(s, "{}", partner_says(sc, &sc.opening));
+    s
+}
+
+pub fn partner_says(sc: &Scenario, text: &str) -> String {
+    format!("{} {}", format!("{}:", one_line(&sc.partner)).cyan().bold(), visible(text.trim()))
+}
+
+/// `[██████░░░░] 42 guarded (+6)`
+pub fn meter(sc: &Scenario, openness: i32, delta: i32) -> String {
+    let filled = (openness.clamp(0, 100) as usize + 5) / 10;
+    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(10 - filled));
+    let band = sc.band_name(openness);
+    let frac = f64::from(openness) / 100.0;
+    let bar = if frac < 0.3 {
+        bar.red()
+    } else if frac < 0.6 {
+        bar.yellow()
+    } else {
+        bar.green()
+    };
+    let delta = match delta {
+        d if d > 0 => format!("(+{d})").green(),
+        d if d < 0 => format!("({d})").red(),
+        _ => "(±0)".dimmed(),
+    };
+    format!("  {} [{bar}] {openness} {} {delta}", "openness".dimmed(), visible(band))
+}
+
+/// One exchange, as printed after the user's line.
+pub fn turn(sc: &Scenario, t: &Turn, echo_user: bool) -> String {
+    let mut s = String::new();
+    if echo_user {
+        let _ = writeln!(s, "{} {}", "you:".bold(), one_line(&t.user));
+    }
+    let _ = writeln!(s, "{}", partner_says(sc, &t.partner));
+    let _ = writeln!(s, "{}", meter(sc, t.openness, t.delta));
+    s
+}
+
+/// How the session ended, with the ending's closing text.
+pub fn ending(sc: &Scenario, end: &End) -> String {
+    let mut s = String::new();
+    if let Some(text) = &end.text {
+        let _ = writeln!(s, "\n{}", partner_says(sc, text));
+    }
+    let why = match end.reason.as_str() {
+        "ending" => format!(
+            "The talk ended: {} ({}).",
+            end.ending.as_deref().unwrap_or(""),
+            end.outcome_kind.as_deref().unwrap_or("")
+        ),
+        "turn_limit" => format!("The talk ran out of time after {} turns.", sc.max_turns),
+        _ => "You ended the rehearsal.".into(),
+    };
+    let _ = writeln!(s, "{}", why.dimmed());
+    s
+}
+
+/// The original text with each matched span highlighted in its move's colour.
+pub fn highlight(text: &str, moves: &[MoveMatch]) -> String {
+    let mut spans: Vec<&MoveMatch> = moves.iter().filter(|m| m.end > m.start).collect();
+    spans.sort_by_key(|m| (m.start, m.end));
+    let mut out = String::new();
+    let mut at = 0;
+    for m in spans {
+        if m.start < at || m.end > text.len() {
+            continue;
+        }
+        out.push_str(&one_line(&text[at..m.start]));
+        out.push_str(&move_colored(m.mv, &one_line(&text[m.start..m.end])).underline().to_string());
+        at = m.end;
+    }
+    out.push_str(&one_line(&text[at..]));
+    out
+}
+
+/// `classify` text output for one line.
+pub fn classification(text: &str, c: &Classification, rules: &[Rule]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "{}", highlight(text, &c.moves));
+    if c.moves.is_empty() {
+        let _ = writeln!(s, "  {}", "no move found".dimmed());
+    }
+    for m in &c.moves {
+        let guide = rules.iter().find(|r| r.id == m.rule).map_or("", |r| r.guide.as_str());
+        let _ = writeln!(
+            s,
+            "  {} ({}) \"{}\" {} {}",
+            move_colored(m.mv, m.mv.name()),
+            m.kind.name(),
+            one_line(&text[m.start..m.end]),
+            format!("[{}]", m.rule).dimmed(),
+            visible(guide).dimmed()
+        );
+    }
+    if let Some(f) = &c.safety {
+        let _ = writeln!(
+            s,
+            "  {} \"{}\" {}",
+            "safety".magenta().bold(),
+            one_line(&text[f.start..f.end]),
+            format!("[{}]", f.rule).dimmed()
+        );
+    }
+    s
+}
+
+/// `/why`: which moves the last line carried, by which rule, and what they did.
+pub fn why(sc: &Scenario, t: &Turn, rules: &[Rule]) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "Turn {}: {}", t.n, highlight(&t.user, &t.moves));
+    if t.moves.is_empty() {
+        let _ = writeln!(
+            s,
+            "  No move found in this line, so {} took it as small talk.",
+            one_line(&sc.partner)
+        );
+    }
+    if t.after_space_request {
+        let _ = writeln!(
+            s,
+            "  (Said right after {} asked for space: pushing here counts as pursuit.)",
+            one_line(&sc.partner)
+        );
+    }
+    for m in &t.moves {
+        let guide = rules.iter().find(|r| r.id == m.rule).map_or("", |r| r.guide.as_str());
+        let delta = t
+            .effects
+            .iter()
+            .find(|e| e.mv == Some(m.mv))
+            .map_or(0, |e| e.delta);
+        let _ = writeln!(
+            s,
+            "  {} ({}): \"{}\" by rule {}",
+            move_colored(m.mv, m.mv.label()),
+            m.kind.name(),
+            one_line(&t.user[m.start..m.end]),
+            m.rule
+        );
+        let _ = writeln!(s, "    guide: {}", visible(guide));
+        let _ = writeln!(s, "    effect on {}: {delta:+} openness", one_line(&sc.partner));
+    }
+    let _ = writeln!(
+        s,
+        "  Openness {} → {} ({}).",
+        t.openness_before,
+        t.openness,
+        visible(&t.band)
+    );
+    if let Some(r) = &t.reveal {
+        let _ = writeln!(s, "  You drew out something new: `{}`.", visible(r));
+    }
+    s
+}
+
+/// Openness over time as a one-line sparkline.
+pub fn sparkline(values: &[i32]) -> String {
+    const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+    values
+        .iter()
+        .map(|&v| BARS[((v.clamp(0, 100) as usize) * 7 + 50) / 100])
+        .collect()
+}
+
+fn turns_list(turns: &[u32]) -> String {
+    turns.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+}
+
+/// The full scorecard.
+pub fn scorecard(sc: &Scenario, card: &Scorecard) -> String {
+    let mut s = String::new();
+    let _ = writeln!(s, "\n{}", format!("Scorecard: {}/100", card.score).bold().underline());
+    let kind = card
+        .outcome_kind
+        .as_deref()
+        .map(|k| format!(" ({k})"))
+        .unwrap_or_default();
+    let _ = writeln!(
+        s,
+        "Outcome: {}{kind} after {} turn{}. {}'s openness: {}/100 ({}), from {} at the start.",
+        visible(&card.outcome),
+        card.turns,
+        if card.turns == 1 { "" } else { "s" },
+        one_line(&sc.partner),
+        card.final_openness,
+        visible(&card.band),
+        sc.openness
+    );
+    let _ = writeln!(s, "Openness over time: {}", sparkline(&card.openness_curve));
+    let _ = writeln!(s, "\n{}", "The guide's seven steps".bold());
+    for st in &card.steps {
+        match st.achieved_turn {
+            Some(t) => {
+                let by = st.by.map(|m| m.label()).unwrap_or("");
+                let _ = writeln!(
+                    s,
+                    "  {} {}. {} — turn {t} ({by})",
+                    "✓".green(),
+                    st.step,
+                    st.title
+                );
+            }
+            None => {
+                let _ = writeln!(s, "  {} {}. {}", "·".dimmed(), st.step, st.title.dimmed());
+            }
+        }
+    }
+    if card.order.1 > 0 {
+        let _ = writeln!(
+            s,
+            "  Order: {} of {} pairs of steps came in the guide's order.",
+            card.order.0, card.order.1
+        );
+    }
+    let _ = writeln!(s, "\n{}", "Mistakes".bold());
+    let mut any = false;
+    for &m in Move::ALL.iter().filter(|m| m.kind() == Kind::Mistake) {
+        if let Some(turns) = card.mistakes.get(m.name()).filter(|t| !t.is_empty()) {
+            any = true;
+            let _ = writeln!(
+                s,
+                "  {}: turn{} {} — {}",
+                move_colored(m, m.label()),
+                if turns.len() == 1 { "" } else { "s" },
+                turns_list(turns),
+                m.guide_ref().dimmed()
+            );
+        }
+    }
+    if !any {
+        let _ = writeln!(s, "  none");
+    }
+    if card.reveals_total > 0 {
+        let _ = writeln!(
+            s,
+            "\nYou drew out {} of {} things {} was holding back.",
+            card.revealed.len(),
+            card.reveals_total,
+            one_line(&sc.partner)
+        );
+    }
+    let _ = writeln!(s, "\n{}", "How the score adds up".bold());
+    for p in &card.parts {
+        let points = format!("{:+4}", p.points);
+        let points = if p.points < 0 { points.red() } else { points.normal() };
+        let _ = writeln!(s, "  {points}  {}: {}", p.label, p.detail);
+    }
+    s
+}
+
+/// `rules` text output.
+pub fn rules(rules: &[Rule]) -> String {
+    let mut s = String::new();
+    for r in rules {
+        let _ = writeln!(s, "{} → {}", r.id.bold(), r.label.name());
+        let _ = writeln!(s, "  guide: {}", r.guide);
+        for p in &r.patterns {
+            let _ = writeln!(s, "  pattern:   {p}");
+        }
+        for p in &r.exceptions {
+            let _ = writeln!(s, "  exception: {p}");
+        }
+        if !r.overrides.is_empty() {
+            let names: Vec<&str> = r.overrides.iter().map(|m| m.name()).collect();
+            let _ = writeln!(s, "  overrides: {}", names.join(", "));
+        }
+        for e in &r.examples {
+            let _ = writeln!(s, "  example:   {e}");
+        }
+        for e in &r.counter_examples {
+            let _ = writeln!(s, "  not:       {e}");
+        }
+        let _ = writeln!(s);
+    }
+    s
+}
+
+pub const HELP: &str = "\
+Commands:
+  /why     which moves your last line carried, found by which rule, and what they did
+  /score   the scorecard so far
+  /help    this list
+  /quit    end the talk and see the scorecard (Ctrl-D does the same)
+Anything else you type is said to the other person. Ctrl-C clears the line.";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_spans_the_range() {
+        assert_eq!(sparkline(&[0, 50, 100]), "▁▅█");
+    }
+
+    #[test]
+    fn highlight_keeps_text_and_neutralises_escapes() {
+        colored::control::set_override(false);
+        let m = MoveMatch {
+            mv: Move::Criticism,
+            kind: Kind::Mistake,
+            rule: "r".into(),
+            start: 0,
+            end: 9,
+        };
+        let out = highlight("you never\u{1b}[2J listen", &[m]);
+        assert_eq!(out, "you never\\u{1b}[2J listen");
+    }
+}

@@ -1,0 +1,265 @@
+//! The scorecard: how the talk went against the guide, with turn numbers as evidence.
+//!
+//! A pure function of the scenario, the turns and the end. The score's parts are listed so
+//! the user sees why: steps reached, their order, the partner's final openness, the
+//! outcome, and the mistakes.
+
+use crate::moves::{Kind, Move, Step};
+use crate::scenario::{Outcome, Scenario};
+use crate::session::{End, Turn, ending_outcome};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+pub const POINTS_PER_STEP: i32 = 6;
+pub const ORDER_POINTS: i32 = 8;
+pub const OPENNESS_POINTS: i32 = 30;
+pub const GOOD_ENDING_POINTS: i32 = 20;
+pub const NEUTRAL_ENDING_POINTS: i32 = 10;
+pub const POINTS_PER_MISTAKE: i32 = 4;
+pub const MISTAKE_CAP: i32 = 40;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StepResult {
+    pub step: u8,
+    pub title: &'static str,
+    /// The first turn that carried out this step.
+    pub achieved_turn: Option<u32>,
+    /// The move that did it.
+    #[serde(rename = "move")]
+    pub by: Option<Move>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Part {
+    pub label: String,
+    pub points: i32,
+    pub max: i32,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Scorecard {
+    pub score: u32,
+    /// The ending id if one fired, else the partner's final band.
+    pub outcome: String,
+    /// good, bad or neutral when an ending fired.
+    pub outcome_kind: Option<String>,
+    pub reason: String,
+    pub turns: u32,
+    pub final_openness: i32,
+    pub band: String,
+    pub steps: Vec<StepResult>,
+    /// Steps reached in the guide's order (pairs in order / pairs compared).
+    pub order: (u32, u32),
+    /// For each mistake move, the turns where it happened.
+    pub mistakes: BTreeMap<&'static str, Vec<u32>>,
+    /// For each practice, the turns where it happened.
+    pub practices: BTreeMap<&'static str, Vec<u32>>,
+    /// Openness at the start and after each turn.
+    pub openness_curve: Vec<i32>,
+    pub revealed: Vec<String>,
+    pub reveals_total: usize,
+    pub parts: Vec<Part>,
+}
+
+impl Scorecard {
+    pub fn mistake_count(&self) -> usize {
+        self.mistakes.values().map(Vec::len).sum()
+    }
+}
+
+/// Score a session.
+pub fn score(sc: &Scenario, turns: &[Turn], end: Option<&End>) -> Scorecard {
+    let mut mistakes: BTreeMap<&'static str, Vec<u32>> = BTreeMap::new();
+    let mut practices: BTreeMap<&'static str, Vec<u32>> = BTreeMap::new();
+    for &m in Move::ALL {
+        match m.kind() {
+            Kind::Mistake => mistakes.insert(m.name(), Vec::new()),
+            Kind::Practice => practices.insert(m.name(), Vec::new()),
+        };
+    }
+    for t in turns {
+        for mm in &t.moves {
+            let map = match mm.kind {
+                Kind::Mistake => &mut mistakes,
+                Kind::Practice => &mut practices,
+            };
+            map.entry(mm.mv.name()).or_default().push(t.n);
+        }
+    }
+
+    let steps: Vec<StepResult> = Step::ALL
+        .iter()
+        .map(|&step| {
+            let hit = turns.iter().find_map(|t| {
+                t.moves
+                    .iter()
+                    .find(|m| step.moves().contains(&m.mv))
+                    .map(|m| (t.n, m.mv))
+            });
+            StepResult {
+                step: step.number(),
+                title: step.title(),
+                achieved_turn: hit.map(|h| h.0),
+                by: hit.map(|h| h.1),
+            }
+        })
+        .collect();
+
+    let reached: Vec<(u8, u32)> = steps
+        .iter()
+        .filter_map(|s| s.achieved_turn.map(|t| (s.step, t)))
+        .collect();
+    let (mut in_order, mut pairs) = (0u32, 0u32);
+    for (i, a) in reached.iter().enumerate() {
+        for b in &reached[i + 1..] {
+            pairs += 1;
+            if a.1 <= b.1 {
+                in_order += 1;
+            }
+        }
+    }
+
+    let final_openness = turns.last().map_or(sc.openness, |t| t.openness);
+    let outcome_kind = end.and_then(|e| ending_outcome(sc, e));
+    let n_reached = reached.len() as i32;
+    let n_mistakes = mistakes.values().map(Vec::len).sum::<usize>() as i32;
+
+    let mut parts = vec![Part {
+        label: "Guide steps reached".into(),
+        points: n_reached * POINTS_PER_STEP,
+        max: 7 * POINTS_PER_STEP,
+        detail: format!("{n_reached} of 7, {POINTS_PER_STEP} points each"),
+    }];
+    parts.push(Part {
+        label: "Steps in the guide's order".into(),
+        points: if pairs == 0 {
+            0
+        } else {
+            (ORDER_POINTS as f64 * f64::from(in_order) / f64::from(pairs)).round() as i32
+        },
+        max: ORDER_POINTS,
+        detail: if pairs == 0 {
+            "reach at least two steps to judge their order".into()
+        } else {
+            format!("{in_order} of {pairs} pairs of steps came in the guide's order")
+        },
+    });
+    parts.push(Part {
+        label: format!("{}'s openness at the end", sc.partner),
+        points: (OPENNESS_POINTS as f64 * f64::from(final_openness) / 100.0).round() as i32,
+        max: OPENNESS_POINTS,
+        detail: format!(
+            "{final_openness}/100 ({}), from {} at the start",
+            sc.band_name(final_openness),
+            sc.openness
+        ),
+    });
+    let (outcome_points, outcome_detail) = match (outcome_kind, end) {
+        (Some(Outcome::Good), Some(e)) => (
+            GOOD_ENDING_POINTS,
+            format!("ending `{}`", e.ending.as_deref().unwrap_or("")),
+        ),
+        (Some(Outcome::Neutral), Some(e)) => (
+            NEUTRAL_ENDING_POINTS,
+            format!("ending `{}`", e.ending.as_deref().unwrap_or("")),
+        ),
+        (Some(Outcome::Bad), Some(e)) => {
+            (0, format!("ending `{}`", e.ending.as_deref().unwrap_or("")))
+        }
+        _ => (0, "the talk ended before any of the scenario's endings".into()),
+    };
+    parts.push(Part {
+        label: "Outcome".into(),
+        points: outcome_points,
+        max: GOOD_ENDING_POINTS,
+        detail: outcome_detail,
+    });
+    parts.push(Part {
+        label: "Mistakes".into(),
+        points: -(n_mistakes * POINTS_PER_MISTAKE).min(MISTAKE_CAP),
+        max: 0,
+        detail: format!("{n_mistakes} × -{POINTS_PER_MISTAKE} (at most -{MISTAKE_CAP})"),
+    });
+    let total: i32 = parts.iter().map(|p| p.points).sum();
+
+    let outcome = end
+        .and_then(|e| e.ending.clone())
+        .unwrap_or_else(|| sc.band_name(final_openness).to_string());
+    let mut openness_curve = vec![sc.openness];
+    openness_curve.extend(turns.iter().map(|t| t.openness));
+    let revealed: Vec<String> = turns.iter().filter_map(|t| t.reveal.clone()).collect();
+
+    Scorecard {
+        score: total.clamp(0, 100) as u32,
+        outcome,
+        outcome_kind: outcome_kind.map(|o| o.name().to_string()),
+        reason: end.map_or_else(|| "in_progress".to_string(), |e| e.reason.clone()),
+        turns: turns.len() as u32,
+        final_openness,
+        band: sc.band_name(final_openness).to_string(),
+        steps,
+        order: (in_order, pairs),
+        mistakes,
+        practices,
+        openness_curve,
+        revealed,
+        reveals_total: sc.reveals.len(),
+        parts,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::classify::Classifier;
+    use crate::session::{Session, StepResult};
+
+    const FIXTURE: &str = include_str!("../tests/fixtures/scenarios/ok/small-talk.ron");
+
+    fn play(lines: &[&str]) -> Scorecard {
+        let sc = Scenario::parse("small-talk.ron", FIXTURE).unwrap();
+        let cl = Classifier::builtin();
+        let mut s = Session::new(&sc, &cl, 1);
+        for l in lines {
+            assert!(matches!(s.step(l), StepResult::Turn(_)), "{l}");
+        }
+        s.finish("end_of_input");
+        score(&sc, s.turns(), s.end())
+    }
+
+    #[test]
+    fn steps_carry_the_turn_that_reached_them() {
+        let card = play(&["I miss you.", "What has been going on?", "Hmm."]);
+        assert_eq!(card.steps.len(), 7);
+        assert_eq!(card.steps[0].achieved_turn, Some(1));
+        assert_eq!(card.steps[1].achieved_turn, Some(2));
+        assert_eq!(card.steps[4].achieved_turn, None);
+        assert_eq!(card.order, (1, 1));
+    }
+
+    #[test]
+    fn parts_add_up_to_the_score() {
+        let card = play(&["I miss you.", "You never call.", "That makes sense."]);
+        let sum: i32 = card.parts.iter().map(|p| p.points).sum();
+        assert_eq!(card.score as i32, sum.clamp(0, 100));
+        assert_eq!(card.mistakes["criticism"], vec![2]);
+        assert_eq!(card.mistake_count(), 1);
+        assert_eq!(card.outcome, card.band, "no ending fired: the band is the outcome");
+        assert_eq!(card.openness_curve.len(), 4);
+    }
+
+    #[test]
+    fn a_good_ending_scores_higher_than_a_bad_one() {
+        let good = play(&[
+            "I miss you.",
+            "What has been going on for you?",
+            "That makes sense.",
+            "Let's get coffee on Saturday morning.",
+        ]);
+        let bad = play(&["You never call.", "Grow up.", "Oh, poor you."]);
+        assert_eq!(good.outcome, "reconnected", "{good:#?}");
+        assert_eq!(bad.outcome, "walked_away");
+        assert!(good.score > bad.score + 30, "{} vs {}", good.score, bad.score);
+    }
+}
