@@ -1,0 +1,10 @@
+//! Integration tests: every module drives the real `rehearse` binary. One test binary, so
+//! the build links once.
+
+mod common;
+
+mod classify;
+mod cli;
+mod play;
+mod repl;
+mod scenarios;

@@ -1,0 +1,68 @@
+//! The REPL in a real pseudo-terminal: type a line, see a reply, `/why`, `/quit`, Ctrl-D.
+
+use crate::common::*;
+use expectrl::session::OsSession as Session;
+use expectrl::{ControlCode, Expect};
+use std::process::Command;
+use std::time::Duration;
+
+fn spawn(env: &Env, args: &[&str]) -> Session {
+    let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("rehearse"));
+    cmd.args(args)
+        .current_dir(root())
+        .env("REHEARSE_HOME", env.home())
+        .env("NO_COLOR", "1")
+        .env("TERM", "xterm");
+    let mut s = Session::spawn(cmd).expect("spawn in a pty");
+    s.set_expect_timeout(Some(Duration::from_secs(20)));
+    s
+}
+
+#[test]
+fn a_line_gets_a_reply_why_explains_and_quit_scores() {
+    let env = Env::new();
+    let mut s = spawn(&env, &["play", FIXTURE, "--seed", "2"]);
+    s.expect("You wanted to talk?").unwrap();
+    s.expect("you> ").unwrap();
+    s.send_line("You never call me anymore.").unwrap();
+    s.expect("openness [").unwrap();
+    s.expect("you> ").unwrap();
+    s.send_line("/why").unwrap();
+    s.expect("criticism (mistake)").unwrap();
+    s.expect("by rule criticism.").unwrap();
+    s.expect("you> ").unwrap();
+    s.send_line("/quit").unwrap();
+    s.expect("Scorecard: ").unwrap();
+    s.expect(expectrl::Eof).unwrap();
+
+    // The line-editing history is kept, privately, in the data directory.
+    let history = env.home().join("history.txt");
+    let text = std::fs::read_to_string(&history).expect("history file");
+    assert!(text.contains("You never call me anymore."));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&history).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        let dir = std::fs::metadata(env.home()).unwrap().permissions().mode();
+        assert_eq!(dir & 0o077, 0, "data directory is owner-only");
+    }
+}
+
+#[test]
+fn ctrl_c_clears_the_line_and_ctrl_d_ends_with_the_scorecard() {
+    let env = Env::new();
+    let mut s = spawn(&env, &["play", FIXTURE, "--seed", "2"]);
+    s.expect("you> ").unwrap();
+    s.send("half a thought").unwrap();
+    s.send(ControlCode::EndOfText).unwrap(); // Ctrl-C
+    s.expect("line cleared").unwrap();
+    s.expect("you> ").unwrap();
+    s.send_line("I miss you.").unwrap();
+    s.expect("openness [").unwrap();
+    s.expect("you> ").unwrap();
+    s.send(ControlCode::EndOfTransmission).unwrap(); // Ctrl-D
+    s.expect("Scorecard: ").unwrap();
+    s.expect("after 1 turn.").unwrap();
+    s.expect(expectrl::Eof).unwrap();
+}
