@@ -12,11 +12,18 @@ fn main() {
         .unwrap_or_default();
     files.retain(|p| p.extension().is_some_and(|e| e == "ron"));
     files.sort();
-    let mut out = String::from("/// (file name, source) of every built-in scenario.\npub const FILES: &[(&str, &str)] = &[\n");
+    let mut out = String::from(
+        "/// (file name, source) of every built-in scenario.\npub const FILES: &[(&str, &str)] = &[\n",
+    );
     for p in &files {
         println!("cargo::rerun-if-changed={}", p.display());
         let name = p.file_name().unwrap().to_string_lossy();
-        writeln!(out, "    ({name:?}, include_str!({:?})),", p.display().to_string()).unwrap();
+        writeln!(
+            out,
+            "    ({name:?}, include_str!({:?})),",
+            p.display().to_string()
+        )
+        .unwrap();
     }
     out.push_str("];\n");
     let dest = Path::new(&std::env::var("OUT_DIR").unwrap()).join("builtin_scenarios.rs");

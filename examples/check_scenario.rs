@@ -4,12 +4,18 @@ fn main() {
     for path in std::env::args().skip(1) {
         let source = std::fs::read_to_string(&path).expect("readable file");
         match rehearse::scenario::Scenario::parse(&path, &source) {
-            Ok(s) => println!("{path}: ok ({} reactions, {} replies, {} reveals, {} endings)",
-                s.reactions.len(), s.reactions.iter().map(|r| r.replies.len()).sum::<usize>(),
-                s.reveals.len(), s.endings.len()),
+            Ok(s) => println!(
+                "{path}: ok ({} reactions, {} replies, {} reveals, {} endings)",
+                s.reactions.len(),
+                s.reactions.iter().map(|r| r.replies.len()).sum::<usize>(),
+                s.reveals.len(),
+                s.endings.len()
+            ),
             Err(errors) => {
                 bad = true;
-                for e in errors { eprintln!("{e}"); }
+                for e in errors {
+                    eprintln!("{e}");
+                }
             }
         }
     }

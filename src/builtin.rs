@@ -19,10 +19,12 @@ pub fn files() -> &'static [(&'static str, &'static str)] {
 pub fn all() -> Vec<Scenario> {
     let mut out: Vec<Scenario> = files()
         .iter()
-        .map(|(name, src)| match Scenario::parse(&format!("scenarios/{name}"), src) {
-            Ok(s) => s,
-            Err(e) => panic!("built-in scenario {name} is invalid: {}", e[0]),
-        })
+        .map(
+            |(name, src)| match Scenario::parse(&format!("scenarios/{name}"), src) {
+                Ok(s) => s,
+                Err(e) => panic!("built-in scenario {name} is invalid: {}", e[0]),
+            },
+        )
         .collect();
     // The default first, then by id.
     out.sort_by_key(|s| (s.id != DEFAULT, s.id.clone()));

@@ -21,7 +21,7 @@ pub struct Context {
 }
 
 /// One move found in a line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct MoveMatch {
     #[serde(rename = "move")]
     pub mv: Move,
@@ -33,7 +33,7 @@ pub struct MoveMatch {
 }
 
 /// A line that speaks of danger or self-harm: not a move, never scored.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct SafetyFlag {
     pub rule: String,
     pub start: usize,

@@ -6,7 +6,7 @@ use crate::play::{self, LineSource, Lines, PlayOptions, Repl};
 use crate::render;
 use crate::rules::{BUILTIN_RULES, RawRuleFile, RuleSet};
 use crate::scenario::Scenario;
-use crate::{builtin, paths, term};
+use crate::{builtin, paths, term, transcript};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 use std::io::{self, IsTerminal, Write};
@@ -76,6 +76,12 @@ pub struct PlayArgs {
     /// One JSON object per line (each turn, then the end with the scorecard) instead of text.
     #[arg(long)]
     pub json: bool,
+    /// Write the transcript here instead of the data directory.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_save")]
+    pub transcript: Option<std::path::PathBuf>,
+    /// Keep nothing: no transcript, no line-editing history.
+    #[arg(long)]
+    pub no_save: bool,
 }
 
 /// An error that has already been explained to the user: exit 1 with no further message.
@@ -211,15 +217,112 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         seed: args.seed.unwrap_or_else(fresh_seed),
         json: args.json,
         echo: !interactive,
-        no_history_file: false,
+    };
+    let started = transcript::now();
+    let mut writer = if args.no_save {
+        transcript::Writer::in_memory()
+    } else if let Some(path) = &args.transcript {
+        transcript::Writer::create(path)
+    } else {
+        match paths::transcripts_dir() {
+            Some(dir) => {
+                let stamp = started.replace(':', "-");
+                let name = format!("{stamp}-{}-{}.jsonl", scenario.id, opts.seed);
+                transcript::Writer::create(&dir.join(name))
+            }
+            None => transcript::Writer::in_memory(),
+        }
+    };
+    let mut warn = io::stderr();
+    if let Some(msg) = writer.failure() {
+        writeln!(
+            warn,
+            "rehearse: cannot write the transcript ({}); the talk goes on, kept in memory.",
+            term::one_line(msg)
+        )?;
+    }
+    let header = transcript::Header {
+        format: transcript::FORMAT,
+        app: format!("rehearse {}", env!("CARGO_PKG_VERSION")),
+        scenario: scenario.id.clone(),
+        title: scenario.title.clone(),
+        partner: scenario.partner.clone(),
+        scenario_hash: scenario.content_hash.clone(),
+        scenario_path: builtin::get(&scenario.id)
+            .filter(|b| b.content_hash == scenario.content_hash)
+            .is_none()
+            .then(|| absolute(spec)),
+        seed: opts.seed,
+        started,
     };
     let mut input: Box<dyn LineSource> = if interactive {
-        Box::new(Repl::new(paths::history_file())?)
+        let history = if args.no_save {
+            None
+        } else {
+            paths::history_file()
+        };
+        Box::new(Repl::new(history)?)
     } else {
         Box::new(Lines(stdin.lock()))
     };
-    play::run(&scenario, &classifier, &opts, input.as_mut(), out)?;
+    let play = play::Play {
+        opts: &opts,
+        transcript: &mut writer,
+        header: Some(header),
+        clock: &transcript::now,
+        warn: &mut warn,
+    };
+    play::run(&scenario, &classifier, play, input.as_mut(), out)?;
+    if args.no_save || args.json {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(path) = writer.path().filter(|_| writer.is_saving()) {
+        let shown = term::one_line(&path.display().to_string());
+        writeln!(out, "\nTranscript saved (private to you): {shown}")?;
+        writeln!(out, "Look back at it with: rehearse review {shown}")?;
+    } else if interactive {
+        offer_to_save(&writer, input.as_mut(), out)?;
+    } else {
+        writeln!(out, "\nThe transcript could not be saved.")?;
+    }
+    out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// After a failed write, ask for another place to put the transcript.
+fn offer_to_save(
+    writer: &transcript::Writer,
+    input: &mut dyn LineSource,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "\nThe transcript could not be written where it should go."
+    )?;
+    out.flush()?;
+    loop {
+        let Some(answer) =
+            input.next_line("Save it to another file (a path, or Enter to skip): ")?
+        else {
+            return Ok(());
+        };
+        let answer = answer.trim();
+        if answer.is_empty() {
+            return Ok(());
+        }
+        match writer.save_to(Path::new(answer)) {
+            Ok(()) => {
+                writeln!(out, "Saved: {}", term::one_line(answer))?;
+                return Ok(());
+            }
+            Err(e) => writeln!(out, "Could not write {}: {e}", term::one_line(answer))?,
+        }
+        out.flush()?;
+    }
+}
+
+fn absolute(spec: &str) -> String {
+    std::fs::canonicalize(spec).map_or_else(|_| spec.to_string(), |p| p.display().to_string())
 }
 
 fn cmd_list(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
@@ -331,7 +434,11 @@ fn cmd_validate(paths: &[String]) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn cmd_rules(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {

@@ -2,19 +2,20 @@
 //!
 //! The library holds everything; `main.rs` only calls [`cli::main`]. See ARCHITECTURE.md.
 
+pub mod builtin;
 pub mod classify;
+pub mod cli;
+pub mod diagnostic;
 pub mod evaluate;
 pub mod moves;
-pub mod rules;
-pub mod suggest;
-pub mod text;
-pub mod diagnostic;
-pub mod scenario;
-pub mod term;
-pub mod session;
-pub mod score;
-pub mod builtin;
-pub mod render;
 pub mod paths;
 pub mod play;
-pub mod cli;
+pub mod render;
+pub mod rules;
+pub mod scenario;
+pub mod score;
+pub mod session;
+pub mod suggest;
+pub mod term;
+pub mod text;
+pub mod transcript;

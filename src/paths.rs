@@ -18,7 +18,10 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)?;
         fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
     }
     #[cfg(not(unix))]
@@ -43,6 +46,29 @@ pub fn private_append(path: &Path) -> io::Result<File> {
         f.set_permissions(fs::Permissions::from_mode(0o600))?;
     }
     Ok(f)
+}
+
+/// Create a new file at `path` owner-only (0600), replacing any file already there.
+pub fn private_new(path: &Path) -> io::Result<File> {
+    let mut opts = OpenOptions::new();
+    opts.create(true).write(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let f = opts.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(f)
+}
+
+/// Where saved transcripts go: `$DATA/transcripts`.
+pub fn transcripts_dir() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("transcripts"))
 }
 
 /// The line-editing history file, created private. `None` when it cannot be made.

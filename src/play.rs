@@ -6,7 +6,8 @@ use crate::classify::Classifier;
 use crate::render;
 use crate::scenario::Scenario;
 use crate::score::{Scorecard, score};
-use crate::session::{Session, StepResult, Turn};
+use crate::session::{End, Session, StepResult, Turn};
+use crate::transcript::{EndRecord, Event, Header, Writer};
 use serde_json::json;
 use std::io::{self, BufRead, Write};
 
@@ -19,8 +20,6 @@ pub struct PlayOptions {
     pub json: bool,
     /// Echo the user's line before the reply (piped input, where it was not typed on screen).
     pub echo: bool,
-    /// Keep the line-editing history in memory only.
-    pub no_history_file: bool,
 }
 
 /// Where user lines come from.
@@ -101,16 +100,49 @@ fn cut(mut line: String) -> String {
     line
 }
 
+/// Everything `run` needs besides the scenario, classifier, input and output.
+pub struct Play<'a> {
+    pub opts: &'a PlayOptions,
+    /// Where the transcript goes (a file, or memory only).
+    pub transcript: &'a mut Writer,
+    /// The transcript header; `None` writes no header (used by tests of the loop).
+    pub header: Option<Header>,
+    /// Produces the end time for the end event.
+    pub clock: &'a dyn Fn() -> String,
+    /// Warnings (a transcript that cannot be written) go here, once.
+    pub warn: &'a mut dyn Write,
+}
+
 /// Play a whole session: read lines until the talk ends, then print the scorecard.
 /// Returns the scorecard.
 pub fn run(
     scenario: &Scenario,
     classifier: &Classifier,
-    opts: &PlayOptions,
+    play: Play<'_>,
     input: &mut dyn LineSource,
     out: &mut dyn Write,
 ) -> io::Result<Scorecard> {
+    let Play {
+        opts,
+        transcript,
+        header,
+        clock,
+        warn,
+    } = play;
     let mut session = Session::new(scenario, classifier, opts.seed);
+    let mut record = |event: &Event, warn: &mut dyn Write| -> io::Result<()> {
+        if let Some(msg) = transcript.write(event) {
+            writeln!(
+                warn,
+                "rehearse: cannot write the transcript ({}); the talk goes on, kept in memory.",
+                crate::term::one_line(&msg)
+            )?;
+        }
+        Ok(())
+    };
+    if let Some(h) = header {
+        record(&Event::Header(h), warn)?;
+    }
     if !opts.json {
         write!(out, "{}", render::brief(scenario, opts.seed))?;
         out.flush()?;
@@ -141,8 +173,24 @@ pub fn run(
                 }
                 "why" => match session.turns().last() {
                     Some(t) if opts.json => writeln!(out, "{}", json!({"type": "why", "turn": t}))?,
-                    Some(t) => write!(out, "{}", render::why(scenario, t, &classifier.rules().rules))?,
+                    Some(t) => write!(
+                        out,
+                        "{}",
+                        render::why(scenario, t, &classifier.rules().rules)
+                    )?,
                     None if !opts.json => writeln!(out, "Nothing said yet: type a line first.")?,
+                    None => {}
+                },
+                "undo" => match session.undo() {
+                    Some(t) => {
+                        record(&Event::Undo { n: t.n }, warn)?;
+                        if opts.json {
+                            writeln!(out, "{}", json!({"type": "undo", "n": t.n}))?;
+                        } else {
+                            write!(out, "{}", render::undone(scenario, &t, session.openness()))?;
+                        }
+                    }
+                    None if !opts.json => writeln!(out, "Nothing to take back yet.")?,
                     None => {}
                 },
                 _ if !opts.json => writeln!(
@@ -157,9 +205,16 @@ pub fn run(
         }
         match session.step(&line) {
             StepResult::Turn(t) => {
+                record(&Event::Turn((*t).clone()), warn)?;
                 emit_turn(scenario, &t, opts, out)?;
             }
             StepResult::Safety(flag) => {
+                record(
+                    &Event::Safety {
+                        rule: flag.rule.clone(),
+                    },
+                    warn,
+                )?;
                 if opts.json {
                     writeln!(
                         out,
@@ -174,32 +229,45 @@ pub fn run(
         }
         out.flush()?;
     }
-    let end = session.end().cloned();
-    let card = score(scenario, session.turns(), end.as_ref());
+    let end = session.end().cloned().unwrap_or_else(|| End {
+        reason: "end_of_input".into(),
+        ending: None,
+        outcome_kind: None,
+        text: None,
+    });
+    let card = score(scenario, session.turns(), Some(&end));
+    let card_json = serde_json::to_value(&card).expect("scorecards serialise");
+    record(
+        &Event::End(EndRecord {
+            reason: end.reason.clone(),
+            ending: end.ending.clone(),
+            text: end.text.clone(),
+            ended: clock(),
+            scorecard: card_json.clone(),
+        }),
+        warn,
+    )?;
     if opts.json {
         writeln!(
             out,
             "{}",
             json!({
                 "type": "end",
-                "reason": end.as_ref().map_or("end_of_input", |e| e.reason.as_str()),
-                "ending": end.as_ref().and_then(|e| e.ending.clone()),
-                "text": end.as_ref().and_then(|e| e.text.clone()),
+                "reason": end.reason,
+                "ending": end.ending,
+                "text": end.text,
                 "scenario": scenario.id,
                 "seed": opts.seed,
-                "scorecard": card,
+                "scorecard": card_json,
             })
         )?;
     } else {
-        if let Some(end) = &end {
-            write!(out, "{}", render::ending(scenario, end))?;
-        }
+        write!(out, "{}", render::ending(scenario, &end))?;
         write!(out, "{}", render::scorecard(scenario, &card))?;
     }
     out.flush()?;
     Ok(card)
 }
-
 fn emit_turn(sc: &Scenario, t: &Turn, opts: &PlayOptions, out: &mut dyn Write) -> io::Result<()> {
     if opts.json {
         writeln!(

@@ -38,9 +38,18 @@ pub fn brief(sc: &Scenario, seed: u64) -> String {
         "Rehearsing:".bold(),
         format!("{} ({})", one_line(&sc.title), one_line(&sc.id)).bold()
     );
-    let _ = writeln!(s, "{}\n", format!("seed {seed}: play again with --seed {seed} to hear the same replies").dimmed());
+    let _ = writeln!(
+        s,
+        "{}\n",
+        format!("seed {seed}: play again with --seed {seed} to hear the same replies").dimmed()
+    );
     let _ = writeln!(s, "{}\n", visible(sc.brief.trim()));
-    let _ = writeln!(s, "{} {}\n", "What you hope for:".bold(), visible(sc.goal.trim()));
+    let _ = writeln!(
+        s,
+        "{} {}\n",
+        "What you hope for:".bold(),
+        visible(sc.goal.trim())
+    );
     let _ = writeln!(
         s,
         "{}",
@@ -53,7 +62,11 @@ pub fn brief(sc: &Scenario, seed: u64) -> String {
 }
 
 pub fn partner_says(sc: &Scenario, text: &str) -> String {
-    format!("{} {}", format!("{}:", one_line(&sc.partner)).cyan().bold(), visible(text.trim()))
+    format!(
+        "{} {}",
+        format!("{}:", one_line(&sc.partner)).cyan().bold(),
+        visible(text.trim())
+    )
 }
 
 /// `[██████░░░░] 42 guarded (+6)`
@@ -74,7 +87,11 @@ pub fn meter(sc: &Scenario, openness: i32, delta: i32) -> String {
         d if d < 0 => format!("({d})").red(),
         _ => "(±0)".dimmed(),
     };
-    format!("  {} [{bar}] {openness} {} {delta}", "openness".dimmed(), visible(band))
+    format!(
+        "  {} [{bar}] {openness} {} {delta}",
+        "openness".dimmed(),
+        visible(band)
+    )
 }
 
 /// One exchange, as printed after the user's line.
@@ -86,6 +103,17 @@ pub fn turn(sc: &Scenario, t: &Turn, echo_user: bool) -> String {
     let _ = writeln!(s, "{}", partner_says(sc, &t.partner));
     let _ = writeln!(s, "{}", meter(sc, t.openness, t.delta));
     s
+}
+
+/// After `/undo`.
+pub fn undone(sc: &Scenario, t: &Turn, openness: i32) -> String {
+    format!(
+        "{} \"{}\". {} is back where they were: {}.\n",
+        format!("Took back turn {}:", t.n).dimmed(),
+        one_line(&t.user),
+        one_line(&sc.partner),
+        meter(sc, openness, 0).trim_start()
+    )
 }
 
 /// How the session ended, with the ending's closing text.
@@ -118,7 +146,11 @@ pub fn highlight(text: &str, moves: &[MoveMatch]) -> String {
             continue;
         }
         out.push_str(&one_line(&text[at..m.start]));
-        out.push_str(&move_colored(m.mv, &one_line(&text[m.start..m.end])).underline().to_string());
+        out.push_str(
+            &move_colored(m.mv, &one_line(&text[m.start..m.end]))
+                .underline()
+                .to_string(),
+        );
         at = m.end;
     }
     out.push_str(&one_line(&text[at..]));
@@ -133,7 +165,10 @@ pub fn classification(text: &str, c: &Classification, rules: &[Rule]) -> String 
         let _ = writeln!(s, "  {}", "no move found".dimmed());
     }
     for m in &c.moves {
-        let guide = rules.iter().find(|r| r.id == m.rule).map_or("", |r| r.guide.as_str());
+        let guide = rules
+            .iter()
+            .find(|r| r.id == m.rule)
+            .map_or("", |r| r.guide.as_str());
         let _ = writeln!(
             s,
             "  {} ({}) \"{}\" {} {}",
@@ -175,7 +210,10 @@ pub fn why(sc: &Scenario, t: &Turn, rules: &[Rule]) -> String {
         );
     }
     for m in &t.moves {
-        let guide = rules.iter().find(|r| r.id == m.rule).map_or("", |r| r.guide.as_str());
+        let guide = rules
+            .iter()
+            .find(|r| r.id == m.rule)
+            .map_or("", |r| r.guide.as_str());
         let delta = t
             .effects
             .iter()
@@ -190,7 +228,11 @@ pub fn why(sc: &Scenario, t: &Turn, rules: &[Rule]) -> String {
             m.rule
         );
         let _ = writeln!(s, "    guide: {}", visible(guide));
-        let _ = writeln!(s, "    effect on {}: {delta:+} openness", one_line(&sc.partner));
+        let _ = writeln!(
+            s,
+            "    effect on {}: {delta:+} openness",
+            one_line(&sc.partner)
+        );
     }
     let _ = writeln!(
         s,
@@ -215,13 +257,21 @@ pub fn sparkline(values: &[i32]) -> String {
 }
 
 fn turns_list(turns: &[u32]) -> String {
-    turns.iter().map(u32::to_string).collect::<Vec<_>>().join(", ")
+    turns
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The full scorecard.
 pub fn scorecard(sc: &Scenario, card: &Scorecard) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "\n{}", format!("Scorecard: {}/100", card.score).bold().underline());
+    let _ = writeln!(
+        s,
+        "\n{}",
+        format!("Scorecard: {}/100", card.score).bold().underline()
+    );
     let kind = card
         .outcome_kind
         .as_deref()
@@ -294,7 +344,11 @@ pub fn scorecard(sc: &Scenario, card: &Scorecard) -> String {
     let _ = writeln!(s, "\n{}", "How the score adds up".bold());
     for p in &card.parts {
         let points = format!("{:+4}", p.points);
-        let points = if p.points < 0 { points.red() } else { points.normal() };
+        let points = if p.points < 0 {
+            points.red()
+        } else {
+            points.normal()
+        };
         let _ = writeln!(s, "  {points}  {}: {}", p.label, p.detail);
     }
     s
@@ -330,6 +384,7 @@ pub fn rules(rules: &[Rule]) -> String {
 pub const HELP: &str = "\
 Commands:
   /why     which moves your last line carried, found by which rule, and what they did
+  /undo    take back your last line and try another (the transcript keeps both)
   /score   the scorecard so far
   /help    this list
   /quit    end the talk and see the scorecard (Ctrl-D does the same)

@@ -316,8 +316,8 @@ impl Scenario {
 
     /// Parse and validate scenario source. `path` only labels diagnostics.
     pub fn parse(path: &str, source: &str) -> Result<Scenario, Vec<Diagnostic>> {
-        let raw: RawScenario = ron::from_str(source)
-            .map_err(|e| vec![Diagnostic::from_ron(path, source, &e)])?;
+        let raw: RawScenario =
+            ron::from_str(source).map_err(|e| vec![Diagnostic::from_ron(path, source, &e)])?;
         validate(raw, path, source)
     }
 }
@@ -352,14 +352,22 @@ impl Validator<'_> {
         let found: Vec<usize> = self.source.match_indices(&needle).map(|(i, _)| i).collect();
         let offset = found.get(*k).or(found.first()).copied();
         *k += 1;
-        self.errors
-            .push(Diagnostic::at_offset(self.path, self.source, offset, message));
+        self.errors.push(Diagnostic::at_offset(
+            self.path,
+            self.source,
+            offset,
+            message,
+        ));
     }
 
     fn error_at_field(&mut self, field: &str, message: String) {
         let offset = find_field(self.source, field);
-        self.errors
-            .push(Diagnostic::at_offset(self.path, self.source, offset, message));
+        self.errors.push(Diagnostic::at_offset(
+            self.path,
+            self.source,
+            offset,
+            message,
+        ));
     }
 
     fn resolve_move(&mut self, name: &str) -> Option<Move> {
@@ -375,7 +383,10 @@ impl Validator<'_> {
 
     /// Count a literal use that resolved fine, so later lookups point at the right place.
     fn note_literal(&mut self, value: &str) {
-        *self.seen_literals.entry(format!("\"{value}\"")).or_insert(0) += 1;
+        *self
+            .seen_literals
+            .entry(format!("\"{value}\""))
+            .or_insert(0) += 1;
     }
 }
 
@@ -438,7 +449,10 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
     {
         v.error_at_field(
             "id",
-            format!("id `{}` should use lower-case letters, digits and `-`", raw.id),
+            format!(
+                "id `{}` should use lower-case letters, digits and `-`",
+                raw.id
+            ),
         );
     }
     if !(0..=100).contains(&raw.openness) {
@@ -502,10 +516,11 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
                 if m.is_none() {
                     let hint = did_you_mean(
                         name,
-                        Move::ALL
-                            .iter()
-                            .map(|m| m.name())
-                            .chain(["any_mistake", "any_practice", "no_move"]),
+                        Move::ALL.iter().map(|m| m.name()).chain([
+                            "any_mistake",
+                            "any_practice",
+                            "no_move",
+                        ]),
                     );
                     v.error_at(name, format!("unknown move `{name}` in `on`{hint}"));
                 } else {
@@ -516,13 +531,19 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
         };
         let when = conditions(&mut v, &r.when, &band_ids, &reveal_ids);
         if r.replies.is_empty() {
-            v.error_at_field("replies", format!("a reaction to `{}` has no replies", r.on));
+            v.error_at_field(
+                "replies",
+                format!("a reaction to `{}` has no replies", r.on),
+            );
         }
         let mut replies = Vec::new();
         for reply in &r.replies {
             let text = reply.text.trim();
             if text.is_empty() {
-                v.error_at_field("replies", format!("an empty reply in the reaction to `{}`", r.on));
+                v.error_at_field(
+                    "replies",
+                    format!("an empty reply in the reaction to `{}`", r.on),
+                );
                 continue;
             }
             if !seen_texts.insert(text.to_string()) {
@@ -614,12 +635,21 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
             "neutral" => Outcome::Neutral,
             other => {
                 let hint = did_you_mean(other, ["good", "bad", "neutral"]);
-                v.error_at(other, format!("unknown outcome `{other}` (good, bad or neutral){hint}"));
+                v.error_at(
+                    other,
+                    format!("unknown outcome `{other}` (good, bad or neutral){hint}"),
+                );
                 Outcome::Neutral
             }
         };
         if e.when.is_empty() {
-            v.error_at(&e.id, format!("ending `{}` has no conditions: it would end the talk at once", e.id));
+            v.error_at(
+                &e.id,
+                format!(
+                    "ending `{}` has no conditions: it would end the talk at once",
+                    e.id
+                ),
+            );
         }
         let when = conditions(&mut v, &e.when, &band_ids, &reveal_ids);
         endings.push(Ending {
@@ -630,7 +660,10 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
         });
     }
     if !endings.iter().any(|e| e.outcome == Outcome::Good) {
-        v.error_at_field("endings", "a scenario needs at least one `good` ending".into());
+        v.error_at_field(
+            "endings",
+            "a scenario needs at least one `good` ending".into(),
+        );
     }
 
     if !v.errors.is_empty() {
@@ -674,7 +707,10 @@ fn placeholders(v: &mut Validator, text: &str) -> Vec<Move> {
             Some(m) => out.push(m),
             None => {
                 let hint = did_you_mean(name, Move::ALL.iter().map(|m| m.name()));
-                v.error_at(text, format!("unknown move `{name}` in `{{quote:{name}}}`{hint}"));
+                v.error_at(
+                    text,
+                    format!("unknown move `{name}` in `{{quote:{name}}}`{hint}"),
+                );
             }
         }
         rest = &after[close + 1..];

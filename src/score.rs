@@ -167,7 +167,10 @@ pub fn score(sc: &Scenario, turns: &[Turn], end: Option<&End>) -> Scorecard {
         (Some(Outcome::Bad), Some(e)) => {
             (0, format!("ending `{}`", e.ending.as_deref().unwrap_or("")))
         }
-        _ => (0, "the talk ended before any of the scenario's endings".into()),
+        _ => (
+            0,
+            "the talk ended before any of the scenario's endings".into(),
+        ),
     };
     parts.push(Part {
         label: "Outcome".into(),
@@ -245,7 +248,10 @@ mod tests {
         assert_eq!(card.score as i32, sum.clamp(0, 100));
         assert_eq!(card.mistakes["criticism"], vec![2]);
         assert_eq!(card.mistake_count(), 1);
-        assert_eq!(card.outcome, card.band, "no ending fired: the band is the outcome");
+        assert_eq!(
+            card.outcome, card.band,
+            "no ending fired: the band is the outcome"
+        );
         assert_eq!(card.openness_curve.len(), 4);
     }
 
@@ -260,6 +266,11 @@ mod tests {
         let bad = play(&["You never call.", "Grow up.", "Oh, poor you."]);
         assert_eq!(good.outcome, "reconnected", "{good:#?}");
         assert_eq!(bad.outcome, "walked_away");
-        assert!(good.score > bad.score + 30, "{} vs {}", good.score, bad.score);
+        assert!(
+            good.score > bad.score + 30,
+            "{} vs {}",
+            good.score,
+            bad.score
+        );
     }
 }

@@ -12,11 +12,11 @@ use crate::scenario::{Condition, Outcome, Reaction, Scenario};
 use rand::SeedableRng;
 use rand::rand_core::Rng;
 use rand_chacha::ChaCha8Rng;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The effect one move had on the partner this turn.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Effect {
     #[serde(rename = "move")]
     pub mv: Option<Move>,
@@ -26,7 +26,7 @@ pub struct Effect {
 }
 
 /// One exchange: what the user said, what it was taken as, and what the partner did.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Turn {
     pub n: u32,
     pub user: String,
@@ -46,7 +46,7 @@ pub struct Turn {
 }
 
 /// Why a session ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct End {
     /// `ending` (a scenario ending fired), `turn_limit`, `quit` or `end_of_input`.
     pub reason: String,
@@ -262,7 +262,9 @@ impl<'a> Session<'a> {
                 .filter(|e| e.mv.is_some_and(|m| m.kind() == Kind::Mistake))
                 .min_by_key(|e| e.delta)
         } else {
-            effects.iter().max_by_key(|e| (e.delta, std::cmp::Reverse(e.reaction)))
+            effects
+                .iter()
+                .max_by_key(|e| (e.delta, std::cmp::Reverse(e.reaction)))
         }
         .cloned();
 
@@ -365,8 +367,9 @@ fn eval(c: &Condition, sc: &Scenario, st: &State, current: Option<Move>, opennes
                 .and_then(|v| v.iter().rev().find(|&&t| t < st.turn).copied());
             last.is_none_or(|t| st.turn - t >= *n)
         }
-        Condition::LastMove(m) => st.turn_moves.len() >= 2
-            && st.turn_moves[st.turn_moves.len() - 2].contains(m),
+        Condition::LastMove(m) => {
+            st.turn_moves.len() >= 2 && st.turn_moves[st.turn_moves.len() - 2].contains(m)
+        }
         Condition::AfterSpaceRequest => st.asks_space,
         Condition::MistakeStreak(n) => streak(Kind::Mistake, *n),
         Condition::PracticeStreak(n) => streak(Kind::Practice, *n),
@@ -471,7 +474,11 @@ mod tests {
         // Pushing right after a request for space costs more.
         let t = turn(s.step("Just tell me why."));
         assert!(t.after_space_request);
-        assert!(t.moves.iter().any(|m| m.mv == Move::Pursuit), "{:?}", t.moves);
+        assert!(
+            t.moves.iter().any(|m| m.mv == Move::Pursuit),
+            "{:?}",
+            t.moves
+        );
         assert_eq!(t.openness, 22);
     }
 
@@ -500,10 +507,19 @@ mod tests {
     #[test]
     fn same_seed_same_talk_other_seeds_differ() {
         let (sc, cl) = (scenario(), Classifier::builtin());
-        let lines = ["Hi.", "That makes sense.", "Okay.", "Sure.", "It sounds like a lot."];
+        let lines = [
+            "Hi.",
+            "That makes sense.",
+            "Okay.",
+            "Sure.",
+            "It sounds like a lot.",
+        ];
         let run = |seed| {
             let mut s = Session::new(&sc, &cl, seed);
-            lines.iter().map(|l| turn(s.step(l)).partner).collect::<Vec<_>>()
+            lines
+                .iter()
+                .map(|l| turn(s.step(l)).partner)
+                .collect::<Vec<_>>()
         };
         assert_eq!(run(7), run(7));
         assert!((0..10).any(|seed| run(seed) != run(7)));

@@ -36,6 +36,9 @@ mod tests {
         let s = visible("hi \u{1b}[2J\u{7}\r there\u{9b}31m");
         assert!(!s.chars().any(|c| c.is_control() && c != '\t'));
         assert!(s.contains("\\u{1b}[2J"));
-        assert_eq!(visible("plain, tabs\tand ünïcode"), "plain, tabs\tand ünïcode");
+        assert_eq!(
+            visible("plain, tabs\tand ünïcode"),
+            "plain, tabs\tand ünïcode"
+        );
     }
 }
