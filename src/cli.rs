@@ -64,6 +64,53 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Look back at a saved transcript: every turn, the openness chart, the scorecard.
+    Review {
+        /// A transcript file (.jsonl), as printed at the end of `play` or by `history`.
+        transcript: std::path::PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ReviewFormat::Text)]
+        format: ReviewFormat,
+        /// Write the review to FILE instead of standard output.
+        #[arg(short = 'o', long = "output", value_name = "FILE")]
+        output: Option<std::path::PathBuf>,
+        /// For each mistake, show the better phrasing and what the partner would have said.
+        #[arg(long)]
+        what_if: bool,
+    },
+    /// Re-run a transcript's lines with its seed, and show where the outcome differs.
+    Replay {
+        /// A transcript file (.jsonl).
+        transcript: std::path::PathBuf,
+        /// Play the lines against this scenario (an id or a .ron path) instead of the original.
+        #[arg(long, value_name = "SCENARIO")]
+        scenario: Option<String>,
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Saved sessions with their date, scenario, score and outcome, and a trend per scenario.
+    History {
+        /// A JSON array, one object per saved session.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete saved sessions: one transcript, or everything rehearse has kept.
+    #[command(group(clap::ArgGroup::new("what").required(true).args(["all", "transcript"])))]
+    Forget {
+        /// Delete every saved transcript, the line-editing history and saved plans.
+        #[arg(long)]
+        all: bool,
+        /// One transcript file to delete.
+        transcript: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReviewFormat {
+    Text,
+    Markdown,
+    Html,
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -148,6 +195,19 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Classify { json, text } => cmd_classify(json, text, &mut out),
         Command::Validate { paths } => cmd_validate(&paths),
         Command::Rules { json } => cmd_rules(json, &mut out),
+        Command::Review {
+            transcript,
+            format,
+            output,
+            what_if,
+        } => cmd_review(&transcript, format, output.as_deref(), what_if, &mut out),
+        Command::Replay {
+            transcript,
+            scenario,
+            json,
+        } => cmd_replay(&transcript, scenario.as_deref(), json, &mut out),
+        Command::History { json } => cmd_history(json, &mut out),
+        Command::Forget { all, transcript } => cmd_forget(all, transcript.as_deref(), &mut out),
     }
 }
 
@@ -474,6 +534,180 @@ fn cmd_rules(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     } else {
         write!(out, "{}", render::rules(&rules.rules))?;
     }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn read_transcript(path: &Path) -> anyhow::Result<transcript::Transcript> {
+    transcript::Transcript::read(path).map_err(|e| anyhow::anyhow!(e))
+}
+
+/// The scenario a transcript was played against: its recorded path, else the built-in
+/// with its id. `None` when neither can be found.
+fn transcript_scenario(t: &transcript::Transcript) -> Option<Scenario> {
+    if let Some(p) = &t.header.scenario_path
+        && let Ok(source) = read_text(Path::new(p))
+        && let Ok(s) = Scenario::parse(p, &source)
+    {
+        return Some(s);
+    }
+    builtin::get(&t.header.scenario)
+}
+
+fn cmd_review(
+    path: &Path,
+    format: ReviewFormat,
+    output: Option<&Path>,
+    what_if: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let t = read_transcript(path)?;
+    let scenario = transcript_scenario(&t).filter(|s| s.content_hash == t.header.scenario_hash);
+    let rules = RuleSet::builtin();
+    let coach = crate::coach::Coach::builtin(&rules.substitutions);
+    // The scorecard the user saw, or one recomputed from the turns if the talk was cut off.
+    let stored: Option<crate::score::Scorecard> = t
+        .end
+        .as_ref()
+        .and_then(|e| serde_json::from_value(e.scorecard.clone()).ok());
+    let card = stored.or_else(|| {
+        scenario
+            .as_ref()
+            .map(|sc| crate::score::score(sc, &t.kept_turns(), None))
+    });
+    let what_ifs = match (&scenario, what_if) {
+        (Some(sc), true) => crate::replay::what_if(&t, sc, &classifier_for(sc)?, &coach),
+        (None, true) => anyhow::bail!(
+            "--what-if needs the scenario `{}` as it was when this talk was played, and it has changed or is missing",
+            term::one_line(&t.header.scenario)
+        ),
+        _ => Vec::new(),
+    };
+    let review = crate::review::Review {
+        transcript: &t,
+        scorecard: card.as_ref(),
+        start_openness: scenario.as_ref().map(|s| s.openness),
+        coach: &coach,
+        what_if: &what_ifs,
+    };
+    let format = match format {
+        ReviewFormat::Text => crate::review::Format::Text,
+        ReviewFormat::Markdown => crate::review::Format::Markdown,
+        ReviewFormat::Html => crate::review::Format::Html,
+    };
+    if output.is_some() || format != crate::review::Format::Text {
+        // Files and non-terminal formats never carry terminal colour codes.
+        colored::control::set_override(false);
+    }
+    let text = crate::review::render(&review, format);
+    match output {
+        Some(file) => {
+            let mut f = paths::private_new(file).map_err(|e| {
+                anyhow::anyhow!("{}: {e}", term::one_line(&file.display().to_string()))
+            })?;
+            f.write_all(text.as_bytes())?;
+        }
+        None => {
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_replay(
+    path: &Path,
+    scenario: Option<&str>,
+    json: bool,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let t = read_transcript(path)?;
+    let sc = match scenario {
+        Some(spec) => load_scenario(spec)?,
+        None => transcript_scenario(&t).ok_or_else(|| {
+            anyhow::anyhow!(
+                "cannot find the scenario `{}` this talk was played against; name one with --scenario",
+                term::one_line(&t.header.scenario)
+            )
+        })?,
+    };
+    let changed = sc.content_hash != t.header.scenario_hash;
+    let report = crate::replay::replay(&t, &sc, &classifier_for(&sc)?);
+    if json {
+        let obj = json!({
+            "type": "replay",
+            "scenario": sc.id,
+            "scenario_changed": changed,
+            "seed": t.header.seed,
+            "identical": report.first_difference.is_none(),
+            "first_difference": report.first_difference,
+            "outcome_before": report.outcome_before,
+            "outcome_after": report.outcome_after,
+            "score_before": report.score_before,
+            "score_after": report.score_after,
+            "turns": report.turns,
+            "scorecard": report.scorecard,
+        });
+        writeln!(out, "{obj}")?;
+    } else {
+        write!(out, "{}", render::replay(&sc, &t, &report, changed))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_history(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let dir = paths::transcripts_dir();
+    let (entries, problems) = dir.as_deref().map(crate::history::scan).unwrap_or_default();
+    for p in &problems {
+        eprintln!("rehearse: skipped {p}");
+    }
+    if json {
+        writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
+    } else {
+        write!(out, "{}", render::history(&entries))?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn cmd_forget(all: bool, one: Option<&Path>, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    if let Some(path) = one {
+        let shown = term::one_line(&path.display().to_string());
+        // Only ever delete a file that really is a transcript.
+        read_transcript(path).map_err(|e| anyhow::anyhow!("{e:#}; nothing deleted"))?;
+        std::fs::remove_file(path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+        writeln!(out, "Deleted {shown}.")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    debug_assert!(all);
+    let Some(data) = paths::data_dir() else {
+        writeln!(out, "Nothing saved.")?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    let mut n = 0;
+    if let Ok(rd) = std::fs::read_dir(data.join("transcripts")) {
+        for e in rd.filter_map(Result::ok) {
+            let p = e.path();
+            if p.extension().is_some_and(|x| x == "jsonl") {
+                std::fs::remove_file(&p)?;
+                n += 1;
+            }
+        }
+    }
+    for extra in ["history.txt", "plans"] {
+        let p = data.join(extra);
+        if p.is_dir() {
+            std::fs::remove_dir_all(&p)?;
+        } else if p.exists() {
+            std::fs::remove_file(&p)?;
+        }
+    }
+    writeln!(
+        out,
+        "Deleted {n} saved session{}, the line-editing history and any saved plans.",
+        if n == 1 { "" } else { "s" }
+    )?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -5,12 +5,16 @@
 pub mod builtin;
 pub mod classify;
 pub mod cli;
+pub mod coach;
 pub mod diagnostic;
 pub mod evaluate;
+pub mod history;
 pub mod moves;
 pub mod paths;
 pub mod play;
 pub mod render;
+pub mod replay;
+pub mod review;
 pub mod rules;
 pub mod scenario;
 pub mod score;

@@ -266,6 +266,11 @@ fn turns_list(turns: &[u32]) -> String {
 
 /// The full scorecard.
 pub fn scorecard(sc: &Scenario, card: &Scorecard) -> String {
+    scorecard_for(&sc.partner, card)
+}
+
+/// The full scorecard, knowing only the partner's name.
+pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -283,10 +288,13 @@ pub fn scorecard(sc: &Scenario, card: &Scorecard) -> String {
         visible(&card.outcome),
         card.turns,
         if card.turns == 1 { "" } else { "s" },
-        one_line(&sc.partner),
+        one_line(partner),
         card.final_openness,
         visible(&card.band),
-        sc.openness
+        card.openness_curve
+            .first()
+            .copied()
+            .unwrap_or(card.final_openness)
     );
     let _ = writeln!(s, "Openness over time: {}", sparkline(&card.openness_curve));
     let _ = writeln!(s, "\n{}", "The guide's seven steps".bold());
@@ -338,7 +346,7 @@ pub fn scorecard(sc: &Scenario, card: &Scorecard) -> String {
             "\nYou drew out {} of {} things {} was holding back.",
             card.revealed.len(),
             card.reveals_total,
-            one_line(&sc.partner)
+            one_line(partner)
         );
     }
     let _ = writeln!(s, "\n{}", "How the score adds up".bold());
@@ -350,6 +358,110 @@ pub fn scorecard(sc: &Scenario, card: &Scorecard) -> String {
             points.normal()
         };
         let _ = writeln!(s, "  {points}  {}: {}", p.label, p.detail);
+    }
+    s
+}
+
+/// `replay` text output.
+pub fn replay(
+    sc: &Scenario,
+    t: &crate::transcript::Transcript,
+    r: &crate::replay::ReplayReport,
+    changed: bool,
+) -> String {
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Replayed {} line{} against {} with seed {}.",
+        r.lines,
+        if r.lines == 1 { "" } else { "s" },
+        one_line(&sc.id),
+        t.header.seed
+    );
+    if changed {
+        let _ = writeln!(
+            s,
+            "{}",
+            "The scenario is not the one this talk was played against (it was edited or replaced)."
+                .dimmed()
+        );
+    }
+    match &r.first_difference {
+        None => {
+            let _ = writeln!(
+                s,
+                "No difference: every reply, every openness value and the outcome are the same."
+            );
+        }
+        Some(d) => {
+            let _ = writeln!(s, "{}", format!("First difference at turn {}:", d.n).bold());
+            if let Some(turn) = r.turns.iter().find(|x| x.n == d.n) {
+                let _ = writeln!(s, "  you: {}", one_line(&turn.user));
+            }
+            let _ = writeln!(s, "  {} before: {}", d.what, one_line(&d.before));
+            let _ = writeln!(s, "  {} now:    {}", d.what, one_line(&d.after));
+        }
+    }
+    let before = r.outcome_before.as_deref().unwrap_or("(not recorded)");
+    let _ = writeln!(
+        s,
+        "Outcome: {} → {}",
+        visible(before),
+        visible(&r.outcome_after)
+    );
+    match r.score_before {
+        Some(b) => {
+            let delta = i64::from(r.score_after) - i64::from(b);
+            let _ = writeln!(s, "Score: {b} → {} ({delta:+})", r.score_after);
+        }
+        None => {
+            let _ = writeln!(s, "Score now: {}", r.score_after);
+        }
+    }
+    s
+}
+
+/// `history` text output: one line per session, then a trend per scenario.
+pub fn history(entries: &[crate::history::Entry]) -> String {
+    let mut s = String::new();
+    if entries.is_empty() {
+        let _ = writeln!(s, "No saved sessions yet. Start one with: rehearse play");
+        return s;
+    }
+    for e in entries {
+        let score = e
+            .score
+            .map_or_else(|| "  –".to_string(), |x| format!("{x:>3}"));
+        let outcome = e.outcome.as_deref().unwrap_or("(interrupted)");
+        let _ = writeln!(
+            s,
+            "{}  {:<18} {score}/100  {:<14} {} turns  {}",
+            one_line(e.date.get(..16).unwrap_or(&e.date)).replace('T', " "),
+            one_line(&e.scenario),
+            one_line(outcome),
+            e.turns,
+            one_line(&e.file.display().to_string()).dimmed()
+        );
+    }
+    let _ = writeln!(s, "\n{}", "Trend per scenario".bold());
+    for (id, scores) in crate::history::trends(entries) {
+        let values: Vec<i32> = scores.iter().map(|&x| x as i32).collect();
+        let first = scores[0];
+        let last = *scores.last().unwrap_or(&first);
+        let change = i64::from(last) - i64::from(first);
+        let arrow = match change {
+            c if c > 0 => format!("up {c}").green(),
+            c if c < 0 => format!("down {}", -c).red(),
+            _ => "steady".normal(),
+        };
+        let _ = writeln!(
+            s,
+            "  {:<18} {}  {} session{}, {first} → {last} ({arrow})",
+            one_line(&id),
+            sparkline(&values),
+            scores.len(),
+            if scores.len() == 1 { "" } else { "s" }
+        );
     }
     s
 }

@@ -7,7 +7,7 @@
 use crate::moves::{Kind, Move, Step};
 use crate::scenario::{Outcome, Scenario};
 use crate::session::{End, Turn, ending_outcome};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 pub const POINTS_PER_STEP: i32 = 6;
@@ -18,10 +18,10 @@ pub const NEUTRAL_ENDING_POINTS: i32 = 10;
 pub const POINTS_PER_MISTAKE: i32 = 4;
 pub const MISTAKE_CAP: i32 = 40;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct StepResult {
     pub step: u8,
-    pub title: &'static str,
+    pub title: String,
     /// The first turn that carried out this step.
     pub achieved_turn: Option<u32>,
     /// The move that did it.
@@ -29,7 +29,7 @@ pub struct StepResult {
     pub by: Option<Move>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Part {
     pub label: String,
     pub points: i32,
@@ -37,7 +37,7 @@ pub struct Part {
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Scorecard {
     pub score: u32,
     /// The ending id if one fired, else the partner's final band.
@@ -52,9 +52,9 @@ pub struct Scorecard {
     /// Steps reached in the guide's order (pairs in order / pairs compared).
     pub order: (u32, u32),
     /// For each mistake move, the turns where it happened.
-    pub mistakes: BTreeMap<&'static str, Vec<u32>>,
+    pub mistakes: BTreeMap<String, Vec<u32>>,
     /// For each practice, the turns where it happened.
-    pub practices: BTreeMap<&'static str, Vec<u32>>,
+    pub practices: BTreeMap<String, Vec<u32>>,
     /// Openness at the start and after each turn.
     pub openness_curve: Vec<i32>,
     pub revealed: Vec<String>,
@@ -70,12 +70,12 @@ impl Scorecard {
 
 /// Score a session.
 pub fn score(sc: &Scenario, turns: &[Turn], end: Option<&End>) -> Scorecard {
-    let mut mistakes: BTreeMap<&'static str, Vec<u32>> = BTreeMap::new();
-    let mut practices: BTreeMap<&'static str, Vec<u32>> = BTreeMap::new();
+    let mut mistakes: BTreeMap<String, Vec<u32>> = BTreeMap::new();
+    let mut practices: BTreeMap<String, Vec<u32>> = BTreeMap::new();
     for &m in Move::ALL {
         match m.kind() {
-            Kind::Mistake => mistakes.insert(m.name(), Vec::new()),
-            Kind::Practice => practices.insert(m.name(), Vec::new()),
+            Kind::Mistake => mistakes.insert(m.name().to_string(), Vec::new()),
+            Kind::Practice => practices.insert(m.name().to_string(), Vec::new()),
         };
     }
     for t in turns {
@@ -84,7 +84,7 @@ pub fn score(sc: &Scenario, turns: &[Turn], end: Option<&End>) -> Scorecard {
                 Kind::Mistake => &mut mistakes,
                 Kind::Practice => &mut practices,
             };
-            map.entry(mm.mv.name()).or_default().push(t.n);
+            map.entry(mm.mv.name().to_string()).or_default().push(t.n);
         }
     }
 
@@ -99,7 +99,7 @@ pub fn score(sc: &Scenario, turns: &[Turn], end: Option<&End>) -> Scorecard {
             });
             StepResult {
                 step: step.number(),
-                title: step.title(),
+                title: step.title().to_string(),
                 achieved_turn: hit.map(|h| h.0),
                 by: hit.map(|h| h.1),
             }

@@ -187,6 +187,11 @@ impl<'a> Session<'a> {
         undone
     }
 
+    /// The safety note has already been shown (when replaying a transcript in which it was).
+    pub fn mark_safety_noted(&mut self) {
+        self.state.safety_noted = true;
+    }
+
     /// End the session for a reason outside the scenario (quit, end of input).
     pub fn finish(&mut self, reason: &str) -> &End {
         self.state.end.get_or_insert_with(|| End {

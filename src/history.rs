@@ -1,0 +1,75 @@
+//! Saved sessions: the transcripts in the data directory, read back as a history with a
+//! trend per scenario. The transcripts are the single source: forgetting a transcript
+//! removes it from the history too.
+
+use crate::transcript::Transcript;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Entry {
+    pub date: String,
+    pub scenario: String,
+    pub title: String,
+    pub score: Option<u32>,
+    pub outcome: Option<String>,
+    pub turns: usize,
+    /// False when the session was cut off before its end event.
+    pub finished: bool,
+    pub file: PathBuf,
+}
+
+/// Every readable transcript in `dir`, oldest first. Unreadable files are listed in the
+/// second vector with the reason, so a corrupt file never hides the rest.
+pub fn scan(dir: &Path) -> (Vec<Entry>, Vec<String>) {
+    let mut entries = Vec::new();
+    let mut problems = Vec::new();
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return (entries, problems);
+    };
+    let mut paths: Vec<PathBuf> = rd
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        match Transcript::read(&p) {
+            Ok(t) => {
+                let card = t.end.as_ref().map(|e| &e.scorecard);
+                entries.push(Entry {
+                    date: t.header.started.clone(),
+                    scenario: t.header.scenario.clone(),
+                    title: t.header.title.clone(),
+                    score: card
+                        .and_then(|c| c.get("score"))
+                        .and_then(serde_json::Value::as_u64)
+                        .map(|s| s as u32),
+                    outcome: card
+                        .and_then(|c| c.get("outcome"))
+                        .and_then(|o| o.as_str())
+                        .map(str::to_string),
+                    turns: t.kept_turns().len(),
+                    finished: t.end.is_some(),
+                    file: p,
+                });
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    entries.sort_by(|a, b| a.date.cmp(&b.date).then(a.file.cmp(&b.file)));
+    (entries, problems)
+}
+
+/// Per scenario, in order of first appearance: the scores of its finished sessions.
+pub fn trends(entries: &[Entry]) -> Vec<(String, Vec<u32>)> {
+    let mut out: Vec<(String, Vec<u32>)> = Vec::new();
+    for e in entries {
+        let Some(score) = e.score else { continue };
+        match out.iter_mut().find(|(id, _)| *id == e.scenario) {
+            Some((_, v)) => v.push(score),
+            None => out.push((e.scenario.clone(), vec![score])),
+        }
+    }
+    out
+}

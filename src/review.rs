@@ -1,0 +1,190 @@
+//! Rendering a saved transcript for review: every turn with its moves highlighted, the
+//! partner's openness over time, the scorecard with each point explained, and for each
+//! mistake a better phrasing (and, with `--what-if`, what the partner would have said).
+
+use crate::coach::{Advice, Coach};
+use crate::moves::Kind;
+use crate::render;
+use crate::score::Scorecard;
+use crate::session::Turn;
+use crate::term::{one_line, visible};
+use crate::transcript::Transcript;
+use colored::Colorize;
+use std::fmt::Write;
+
+/// Output formats for `review`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Markdown,
+    Html,
+}
+
+/// What a mistake turn could have been: the rewrite, and the partner's answer to it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct WhatIf {
+    pub n: u32,
+    pub advice: Advice,
+    /// The partner's reply and openness had the rewrite been said instead.
+    pub partner: String,
+    pub openness: i32,
+    pub band: String,
+}
+
+/// Everything a review shows.
+pub struct Review<'a> {
+    pub transcript: &'a Transcript,
+    /// The scorecard: from the end event, or recomputed from the turns.
+    pub scorecard: Option<&'a Scorecard>,
+    /// Starting openness, when the scenario is known (for the chart).
+    pub start_openness: Option<i32>,
+    pub coach: &'a Coach,
+    pub what_if: &'a [WhatIf],
+}
+
+impl Review<'_> {
+    fn partner(&self) -> &str {
+        &self.transcript.header.partner
+    }
+
+    fn advice_for(&self, t: &Turn) -> Vec<Advice> {
+        t.moves
+            .iter()
+            .filter(|m| m.kind == Kind::Mistake)
+            .filter_map(|m| self.coach.advise(m.mv, &t.user, self.partner()))
+            .collect()
+    }
+
+    /// Openness at the start and after each kept turn.
+    pub fn curve(&self) -> Vec<i32> {
+        let kept = self.transcript.kept_turns();
+        let start = self
+            .start_openness
+            .or_else(|| kept.first().map(|t| t.openness_before))
+            .unwrap_or(0);
+        std::iter::once(start)
+            .chain(kept.iter().map(|t| t.openness))
+            .collect()
+    }
+}
+
+/// Render a review in the given format.
+pub fn render(r: &Review<'_>, format: Format) -> String {
+    match format {
+        Format::Text => text(r),
+        Format::Markdown | Format::Html => text(r),
+    }
+}
+
+fn text(r: &Review<'_>) -> String {
+    let h = &r.transcript.header;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "{}",
+        format!("Review: {} ({})", one_line(&h.title), one_line(&h.scenario)).bold()
+    );
+    let _ = writeln!(
+        s,
+        "Started {} · seed {} · with {}",
+        one_line(&h.started),
+        h.seed,
+        one_line(&h.partner)
+    );
+    if r.transcript.truncated {
+        let _ = writeln!(
+            s,
+            "{}",
+            "(The last line of this transcript was cut off, probably by a crash; it is skipped.)"
+                .dimmed()
+        );
+    }
+    let _ = writeln!(s, "\nOpenness over time: {}", render::sparkline(&r.curve()));
+    for (t, undone) in &r.transcript.turns {
+        let _ = writeln!(s);
+        let label = format!("Turn {}", t.n);
+        if *undone {
+            let _ = writeln!(
+                s,
+                "{} {}",
+                label.dimmed(),
+                "(taken back with /undo)".dimmed()
+            );
+        } else {
+            let _ = writeln!(s, "{}", label.bold());
+        }
+        let _ = writeln!(s, "  you: {}", render::highlight(&t.user, &t.moves));
+        for m in &t.moves {
+            let _ = writeln!(
+                s,
+                "    {} ({}) \"{}\" [{}]",
+                m.mv.label(),
+                m.kind.name(),
+                one_line(t.user.get(m.start..m.end).unwrap_or("")),
+                one_line(&m.rule)
+            );
+        }
+        let _ = writeln!(
+            s,
+            "  {}: {}",
+            one_line(r.partner()),
+            visible(t.partner.trim())
+        );
+        let _ = writeln!(
+            s,
+            "  openness {} → {} ({}){}",
+            t.openness_before,
+            t.openness,
+            one_line(&t.band),
+            t.reveal
+                .as_ref()
+                .map(|id| format!(" · drew out `{}`", one_line(id)))
+                .unwrap_or_default()
+        );
+        if !*undone {
+            for a in r.advice_for(t) {
+                let _ = writeln!(
+                    s,
+                    "  {} {} (step {}: {})",
+                    "Try instead:".yellow().bold(),
+                    visible(&a.rewrite),
+                    a.step,
+                    a.step_title
+                );
+                let _ = writeln!(s, "    {}", visible(&a.advice).dimmed());
+            }
+            for w in r.what_if.iter().filter(|w| w.n == t.n) {
+                let _ = writeln!(
+                    s,
+                    "    What if: {} would have said \"{}\" (openness {}, {})",
+                    one_line(r.partner()),
+                    one_line(&w.partner),
+                    w.openness,
+                    one_line(&w.band)
+                );
+            }
+        }
+    }
+    match (&r.transcript.end, r.scorecard) {
+        (Some(end), _) if end.text.is_some() => {
+            let _ = writeln!(
+                s,
+                "\n{}: {}",
+                one_line(r.partner()),
+                visible(end.text.as_deref().unwrap_or("").trim())
+            );
+        }
+        (None, _) => {
+            let _ = writeln!(
+                s,
+                "\n{}",
+                "(The session has no end event: it was interrupted.)".dimmed()
+            );
+        }
+        _ => {}
+    }
+    if let Some(card) = r.scorecard {
+        s.push_str(&render::scorecard_for(r.partner(), card));
+    }
+    s
+}
