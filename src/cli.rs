@@ -6,7 +6,7 @@ use crate::play::{self, LineSource, Lines, PlayOptions, Repl};
 use crate::render;
 use crate::rules::{BUILTIN_RULES, RawRuleFile, RuleSet};
 use crate::scenario::Scenario;
-use crate::{builtin, paths, term, transcript};
+use crate::{builtin, checkin, paths, term, transcript};
 use clap::{Parser, Subcommand, ValueEnum};
 use serde_json::json;
 use std::io::{self, IsTerminal, Write};
@@ -126,9 +126,16 @@ pub struct PlayArgs {
     /// Write the transcript here instead of the data directory.
     #[arg(long, value_name = "PATH", conflicts_with = "no_save")]
     pub transcript: Option<std::path::PathBuf>,
-    /// Keep nothing: no transcript, no line-editing history.
+    /// Keep nothing: no transcript, no line-editing history, no saved plan.
     #[arg(long)]
     pub no_save: bool,
+    /// After a mistake, show a short note and a better phrasing, tied to the guide's steps.
+    #[arg(long)]
+    pub coach: bool,
+    /// Start with the "two weeks later" check-in on the plan you last agreed in this
+    /// scenario (on a terminal you are asked; this answers yes without asking).
+    #[arg(long)]
+    pub check_in: bool,
 }
 
 /// An error that has already been explained to the user: exit 1 with no further message.
@@ -269,14 +276,47 @@ fn fresh_seed() -> u64 {
 
 fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let spec = args.scenario.as_deref().unwrap_or(builtin::DEFAULT);
-    let scenario = load_scenario(spec)?;
-    let classifier = classifier_for(&scenario)?;
+    let base = load_scenario(spec)?;
+    let classifier = classifier_for(&base)?;
     let stdin = io::stdin();
     let interactive = stdin.is_terminal() && io::stdout().is_terminal() && !args.json;
     let opts = PlayOptions {
         seed: args.seed.unwrap_or_else(fresh_seed),
         json: args.json,
         echo: !interactive,
+        coach: args.coach,
+    };
+    let data = paths::data_dir();
+    let mut input: Box<dyn LineSource> = if interactive {
+        let history = if args.no_save {
+            None
+        } else {
+            paths::history_file()
+        };
+        Box::new(Repl::new(history)?)
+    } else {
+        Box::new(Lines(stdin.lock()))
+    };
+    // A plan agreed last time: offer the two-weeks-later check-in.
+    let saved_plan = data.as_deref().and_then(|d| checkin::load(d, &base.id));
+    let check_in = match saved_plan {
+        Some(plan)
+            if args.check_in || (interactive && ask_check_in(&plan, input.as_mut(), out)?) =>
+        {
+            Some(checkin::CheckIn {
+                went: checkin::went(&plan, opts.seed),
+                plan,
+            })
+        }
+        None if args.check_in => anyhow::bail!(
+            "no plan is saved for `{}` yet: a check-in follows a talk that ends with a concrete plan and a follow-up",
+            term::one_line(&base.id)
+        ),
+        _ => None,
+    };
+    let scenario = match &check_in {
+        Some(c) => checkin::apply(&base, c),
+        None => base,
     };
     let started = transcript::now();
     let mut writer = if args.no_save {
@@ -314,26 +354,38 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             .then(|| absolute(spec)),
         seed: opts.seed,
         started,
+        check_in: check_in.clone(),
     };
-    let mut input: Box<dyn LineSource> = if interactive {
-        let history = if args.no_save {
-            None
-        } else {
-            paths::history_file()
-        };
-        Box::new(Repl::new(history)?)
-    } else {
-        Box::new(Lines(stdin.lock()))
-    };
+    let coach = crate::coach::Coach::builtin(&classifier.rules().substitutions);
     let play = play::Play {
         opts: &opts,
         transcript: &mut writer,
         header: Some(header),
         clock: &transcript::now,
         warn: &mut warn,
+        coach: &coach,
     };
-    play::run(&scenario, &classifier, play, input.as_mut(), out)?;
-    if args.no_save || args.json {
+    let outcome = play::run(&scenario, &classifier, play, input.as_mut(), out)?;
+    if args.no_save {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if let Some(d) = &data {
+        if check_in.is_some() {
+            checkin::remove(d, &scenario.id);
+        }
+        if let Some(plan) =
+            checkin::agreed(&scenario, &outcome.turns, &outcome.end, &transcript::now())
+            && checkin::save(d, &plan).is_ok()
+            && !args.json
+        {
+            writeln!(
+                out,
+                "\nYou agreed a plan and a follow-up. Next time you play {}, you can start with the two-weeks-later check-in.",
+                term::one_line(&scenario.id)
+            )?;
+        }
+    }
+    if args.json {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(path) = writer.path().filter(|_| writer.is_saving()) {
@@ -347,6 +399,23 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ask whether to start with the check-in on a saved plan.
+fn ask_check_in(
+    plan: &checkin::Plan,
+    input: &mut dyn LineSource,
+    out: &mut dyn Write,
+) -> io::Result<bool> {
+    writeln!(
+        out,
+        "Last time you agreed: \"{}\" and to check in: \"{}\".",
+        term::one_line(&plan.plan),
+        term::one_line(&plan.follow_up)
+    )?;
+    out.flush()?;
+    let answer = input.next_line("Start with the two-weeks-later check-in? [Y/n] ")?;
+    Ok(answer.is_some_and(|a| !a.trim().to_ascii_lowercase().starts_with('n')))
 }
 
 /// After a failed write, ask for another place to put the transcript.
@@ -545,13 +614,17 @@ fn read_transcript(path: &Path) -> anyhow::Result<transcript::Transcript> {
 /// The scenario a transcript was played against: its recorded path, else the built-in
 /// with its id. `None` when neither can be found.
 fn transcript_scenario(t: &transcript::Transcript) -> Option<Scenario> {
-    if let Some(p) = &t.header.scenario_path
-        && let Ok(source) = read_text(Path::new(p))
-        && let Ok(s) = Scenario::parse(p, &source)
-    {
-        return Some(s);
+    let base = match &t.header.scenario_path {
+        Some(p) => read_text(Path::new(p))
+            .ok()
+            .and_then(|source| Scenario::parse(p, &source).ok()),
+        None => None,
     }
-    builtin::get(&t.header.scenario)
+    .or_else(|| builtin::get(&t.header.scenario))?;
+    Some(match &t.header.check_in {
+        Some(c) => checkin::apply(&base, c),
+        None => base,
+    })
 }
 
 fn cmd_review(

@@ -215,6 +215,101 @@ impl fmt::Display for Report {
     }
 }
 
+/// How the safety rules do on a labelled `safety<TAB>text` set (yes/no per line).
+#[derive(Debug, Clone, Default)]
+pub struct SafetyReport {
+    pub name: String,
+    /// Lines labelled `yes`, and how many of them were flagged.
+    pub yes_lines: usize,
+    pub yes_caught: usize,
+    /// Lines labelled `no`, and how many of them were flagged anyway.
+    pub no_lines: usize,
+    pub no_flagged: usize,
+    /// Lines the rules got wrong: (line number, expected flag, text).
+    pub misses: Vec<(usize, bool, String)>,
+}
+
+impl SafetyReport {
+    /// Share of `yes` lines caught.
+    pub fn recall(&self) -> f64 {
+        ratio(self.yes_caught, self.yes_lines)
+    }
+
+    /// Share of `no` lines flagged (false alarms).
+    pub fn false_alarm_rate(&self) -> f64 {
+        ratio(self.no_flagged, self.no_lines)
+    }
+}
+
+/// Parse a `safety<TAB>text` file (header first; labels `yes` or `no`).
+pub fn parse_safety_tsv(source: &str) -> Result<Vec<(usize, bool, String)>, String> {
+    let mut out = Vec::new();
+    for (i, line) in source.lines().enumerate().skip(1) {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let (label, text) = line
+            .split_once('\t')
+            .ok_or_else(|| format!("line {}: no tab between label and text", i + 1))?;
+        let flag = match label.trim() {
+            "yes" => true,
+            "no" => false,
+            other => return Err(format!("line {}: label `{other}` is not yes or no", i + 1)),
+        };
+        out.push((i + 1, flag, text.to_string()));
+    }
+    Ok(out)
+}
+
+/// Classify every line alone and compare the safety flag with the label.
+pub fn evaluate_safety(
+    name: &str,
+    classifier: &Classifier,
+    lines: &[(usize, bool, String)],
+) -> SafetyReport {
+    let mut r = SafetyReport {
+        name: name.to_string(),
+        ..SafetyReport::default()
+    };
+    for (line_no, expected, text) in lines {
+        let flagged = classifier
+            .classify(text, Context::default())
+            .safety
+            .is_some();
+        if *expected {
+            r.yes_lines += 1;
+            r.yes_caught += usize::from(flagged);
+        } else {
+            r.no_lines += 1;
+            r.no_flagged += usize::from(flagged);
+        }
+        if flagged != *expected {
+            r.misses.push((*line_no, *expected, text.clone()));
+        }
+    }
+    r
+}
+
+impl fmt::Display for SafetyReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{}", self.name)?;
+        writeln!(
+            f,
+            "  safety lines caught: {} of {} ({:.1}%)",
+            self.yes_caught,
+            self.yes_lines,
+            100.0 * self.recall()
+        )?;
+        writeln!(
+            f,
+            "  other lines flagged: {} of {} ({:.1}%)",
+            self.no_flagged,
+            self.no_lines,
+            100.0 * self.false_alarm_rate()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +325,18 @@ mod tests {
         assert!((c.recall() - 0.5).abs() < 1e-9);
         assert!((c.f1() - 2.0 * 0.8 * 0.5 / 1.3).abs() < 1e-9);
         assert_eq!(Counts::default().f1(), 0.0);
+    }
+
+    #[test]
+    fn safety_tsv_is_scored() {
+        let lines = parse_safety_tsv(
+            "safety\ttext\nyes\tHe hit me last night.\nno\tThis deadline is killing me.\n",
+        )
+        .unwrap();
+        assert_eq!(lines.len(), 2);
+        let r = evaluate_safety("t", &Classifier::builtin(), &lines);
+        assert_eq!((r.yes_lines, r.yes_caught, r.no_lines, r.no_flagged), (1, 1, 1, 0));
+        assert!(parse_safety_tsv("safety\ttext\nmaybe\tx\n").is_err());
     }
 
     #[test]

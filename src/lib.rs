@@ -3,6 +3,7 @@
 //! The library holds everything; `main.rs` only calls [`cli::main`]. See ARCHITECTURE.md.
 
 pub mod builtin;
+pub mod checkin;
 pub mod classify;
 pub mod cli;
 pub mod coach;

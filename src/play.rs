@@ -3,6 +3,8 @@
 //! in both. Output goes to a writer; text or JSON events.
 
 use crate::classify::Classifier;
+use crate::coach::{Advice, Coach, HintState};
+use crate::moves::Kind;
 use crate::render;
 use crate::scenario::Scenario;
 use crate::score::{Scorecard, score};
@@ -20,6 +22,8 @@ pub struct PlayOptions {
     pub json: bool,
     /// Echo the user's line before the reply (piped input, where it was not typed on screen).
     pub echo: bool,
+    /// After a mistake, show a short note and a better phrasing.
+    pub coach: bool,
 }
 
 /// Where user lines come from.
@@ -111,24 +115,34 @@ pub struct Play<'a> {
     pub clock: &'a dyn Fn() -> String,
     /// Warnings (a transcript that cannot be written) go here, once.
     pub warn: &'a mut dyn Write,
+    /// Better phrasings (`--coach`) and `/hint`.
+    pub coach: &'a Coach,
+}
+
+/// How a played session came out.
+pub struct Outcome {
+    pub turns: Vec<Turn>,
+    pub end: End,
+    pub scorecard: Scorecard,
 }
 
 /// Play a whole session: read lines until the talk ends, then print the scorecard.
-/// Returns the scorecard.
 pub fn run(
     scenario: &Scenario,
     classifier: &Classifier,
     play: Play<'_>,
     input: &mut dyn LineSource,
     out: &mut dyn Write,
-) -> io::Result<Scorecard> {
+) -> io::Result<Outcome> {
     let Play {
         opts,
         transcript,
         header,
         clock,
         warn,
+        coach,
     } = play;
+    let mut hints_given = 0;
     let mut session = Session::new(scenario, classifier, opts.seed);
     let mut record = |event: &Event, warn: &mut dyn Write| -> io::Result<()> {
         if let Some(msg) = transcript.write(event) {
@@ -181,6 +195,15 @@ pub fn run(
                     None if !opts.json => writeln!(out, "Nothing said yet: type a line first.")?,
                     None => {}
                 },
+                "hint" => {
+                    let text = coach.hint(&hint_state(&session, hints_given), &scenario.partner);
+                    hints_given += 1;
+                    if opts.json {
+                        writeln!(out, "{}", json!({"type": "hint", "text": text}))?;
+                    } else {
+                        writeln!(out, "{}", render::hint(&text))?;
+                    }
+                }
                 "undo" => match session.undo() {
                     Some(t) => {
                         record(&Event::Undo { n: t.n }, warn)?;
@@ -206,7 +229,16 @@ pub fn run(
         match session.step(&line) {
             StepResult::Turn(t) => {
                 record(&Event::Turn((*t).clone()), warn)?;
-                emit_turn(scenario, &t, opts, out)?;
+                let advice: Vec<Advice> = if opts.coach {
+                    t.moves
+                        .iter()
+                        .filter(|m| m.kind == Kind::Mistake)
+                        .filter_map(|m| coach.advise(m.mv, &t.user, &scenario.partner))
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                emit_turn(scenario, &t, &advice, opts, out)?;
             }
             StepResult::Safety(flag) => {
                 record(
@@ -266,14 +298,43 @@ pub fn run(
         write!(out, "{}", render::scorecard(scenario, &card))?;
     }
     out.flush()?;
-    Ok(card)
+    Ok(Outcome {
+        turns: session.turns().to_vec(),
+        end,
+        scorecard: card,
+    })
 }
-fn emit_turn(sc: &Scenario, t: &Turn, opts: &PlayOptions, out: &mut dyn Write) -> io::Result<()> {
+/// What `/hint` looks at: the steps still missing and the partner's state.
+fn hint_state(session: &Session, asked: usize) -> HintState {
+    let turns = session.turns();
+    let mut reached: Vec<u8> = turns
+        .iter()
+        .flat_map(|t| t.moves.iter().filter_map(|m| m.mv.step()))
+        .map(|s| s.number())
+        .collect();
+    reached.sort_unstable();
+    reached.dedup();
+    HintState {
+        turns: turns.len(),
+        last_had_mistake: turns
+            .last()
+            .is_some_and(|t| t.moves.iter().any(|m| m.kind == Kind::Mistake)),
+        after_space_request: session.context().after_space_request,
+        low_openness: session.scenario().band_index(session.openness()) <= 1,
+        reached,
+        asked,
+    }
+}
+
+fn emit_turn(
+    sc: &Scenario,
+    t: &Turn,
+    advice: &[Advice],
+    opts: &PlayOptions,
+    out: &mut dyn Write,
+) -> io::Result<()> {
     if opts.json {
-        writeln!(
-            out,
-            "{}",
-            json!({
+        let mut obj = json!({
                 "type": "turn",
                 "n": t.n,
                 "user": t.user,
@@ -284,9 +345,16 @@ fn emit_turn(sc: &Scenario, t: &Turn, opts: &PlayOptions, out: &mut dyn Write) -
                 "delta": t.delta,
                 "reveal": t.reveal,
                 "asks_space": t.asks_space,
-            })
-        )
+        });
+        if opts.coach {
+            obj["coach"] = json!(advice);
+        }
+        writeln!(out, "{obj}")
     } else {
-        write!(out, "{}", render::turn(sc, t, opts.echo))
+        write!(out, "{}", render::turn(sc, t, opts.echo))?;
+        for a in advice {
+            write!(out, "{}", render::coach(a))?;
+        }
+        Ok(())
     }
 }

@@ -105,6 +105,23 @@ pub fn turn(sc: &Scenario, t: &Turn, echo_user: bool) -> String {
     s
 }
 
+/// `--coach`: a short inline note after a mistake, with a better phrasing.
+pub fn coach(a: &crate::coach::Advice) -> String {
+    format!(
+        "  {} {} {}\n  {} \"{}\"\n",
+        "coach:".yellow().bold(),
+        visible(&a.advice),
+        format!("(step {}: {})", a.step, a.step_title).dimmed(),
+        "  try:".yellow(),
+        visible(&a.rewrite)
+    )
+}
+
+/// `/hint`.
+pub fn hint(text: &str) -> String {
+    format!("{} {}", "hint:".yellow().bold(), visible(text))
+}
+
 /// After `/undo`.
 pub fn undone(sc: &Scenario, t: &Turn, openness: i32) -> String {
     format!(
@@ -496,6 +513,7 @@ pub fn rules(rules: &[Rule]) -> String {
 pub const HELP: &str = "\
 Commands:
   /why     which moves your last line carried, found by which rule, and what they did
+  /hint    what the guide would try next, given where the talk is
   /undo    take back your last line and try another (the transcript keeps both)
   /score   the scorecard so far
   /help    this list

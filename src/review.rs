@@ -2,6 +2,17 @@
 //! partner's openness over time, the scorecard with each point explained, and for each
 //! mistake a better phrasing (and, with `--what-if`, what the partner would have said).
 
+//!
+//! The text format is for the terminal; markdown ([`markdown`]) and HTML ([`html`]) are
+//! for keeping and sharing. A transcript is a file that may come from anyone, so every
+//! string in it is neutralised for the output it lands in: terminal controls are made
+//! visible ([`crate::term::visible`]) in every format, markdown escapes what would change
+//! formatting, and HTML escapes `& < > " '` and carries no scripts and no outside links.
+
+mod html;
+mod markdown;
+
+use crate::classify::MoveMatch;
 use crate::coach::{Advice, Coach};
 use crate::moves::Kind;
 use crate::render;
@@ -43,6 +54,7 @@ pub struct Review<'a> {
 }
 
 impl Review<'_> {
+    /// The partner's name as recorded (raw: escape it for the output it goes to).
     fn partner(&self) -> &str {
         &self.transcript.header.partner
     }
@@ -72,8 +84,125 @@ impl Review<'_> {
 pub fn render(r: &Review<'_>, format: Format) -> String {
     match format {
         Format::Text => text(r),
-        Format::Markdown | Format::Html => text(r),
+        Format::Markdown => markdown::render(r),
+        Format::Html => html::render(r),
     }
+}
+
+/// A piece of a user line, and the moves whose matched span covers it.
+struct Segment<'t, 'm> {
+    text: &'t str,
+    moves: Vec<&'m MoveMatch>,
+}
+
+/// Cut `text` at every matched span's edges, so overlapping moves can all be shown.
+/// Spans that do not fit the text (a hand-edited transcript) are ignored.
+fn segments<'t, 'm>(text: &'t str, moves: &'m [MoveMatch]) -> Vec<Segment<'t, 'm>> {
+    let valid: Vec<&MoveMatch> = moves
+        .iter()
+        .filter(|m| m.start < m.end && text.get(m.start..m.end).is_some())
+        .collect();
+    let mut cuts = vec![0, text.len()];
+    for m in &valid {
+        cuts.push(m.start);
+        cuts.push(m.end);
+    }
+    cuts.sort_unstable();
+    cuts.dedup();
+    cuts.windows(2)
+        .filter_map(|w| {
+            let piece = text.get(w[0]..w[1]).filter(|p| !p.is_empty())?;
+            Some(Segment {
+                text: piece,
+                moves: valid
+                    .iter()
+                    .filter(|m| m.start <= w[0] && w[1] <= m.end)
+                    .copied()
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// The words a move matched, on one line (empty when the span does not fit the text).
+fn matched<'t>(t: &'t Turn, m: &MoveMatch) -> &'t str {
+    t.user.get(m.start..m.end).unwrap_or("")
+}
+
+/// `mistake` if the turn carried any mistake, else `practice` if any practice, else `none`.
+fn turn_kind(t: &Turn) -> &'static str {
+    if t.moves.iter().any(|m| m.kind == Kind::Mistake) {
+        "mistake"
+    } else if t.moves.is_empty() {
+        "none"
+    } else {
+        "practice"
+    }
+}
+
+/// `+6`, `-10`, `±0`.
+fn signed(d: i32) -> String {
+    if d == 0 {
+        "±0".into()
+    } else {
+        format!("{d:+}")
+    }
+}
+
+/// Split a partner line into plain text and `*stage directions*` (true).
+fn actions(s: &str) -> Vec<(bool, &str)> {
+    delimited(s, '*')
+}
+
+/// Split text into plain pieces and pieces between a pair of `delim` (true), such as the
+/// `` `ids` `` in a score part's detail.
+fn delimited(s: &str, delim: char) -> Vec<(bool, &str)> {
+    let mut out = Vec::new();
+    let mut rest = s;
+    while let Some(open) = rest.find(delim) {
+        let Some(len) = rest[open + 1..].find(delim) else {
+            break;
+        };
+        let inner = &rest[open + 1..open + 1 + len];
+        let clean = !inner.is_empty() && inner.trim() == inner;
+        if !clean {
+            out.push((false, &rest[..open + 1]));
+            rest = &rest[open + 1..];
+            continue;
+        }
+        if open > 0 {
+            out.push((false, &rest[..open]));
+        }
+        out.push((true, inner));
+        rest = &rest[open + len + 2..];
+    }
+    if !rest.is_empty() {
+        out.push((false, rest));
+    }
+    out
+}
+
+/// How the talk ended, in words (mirrors the end of `play`).
+fn end_reason(r: &Review<'_>) -> Option<String> {
+    let end = r.transcript.end.as_ref()?;
+    Some(match end.reason.as_str() {
+        "ending" => {
+            let kind = r
+                .scorecard
+                .and_then(|c| c.outcome_kind.as_deref())
+                .map(|k| format!(" ({})", one_line(k)))
+                .unwrap_or_default();
+            format!(
+                "The talk ended: {}{kind}.",
+                one_line(end.ending.as_deref().unwrap_or(""))
+            )
+        }
+        "turn_limit" => format!(
+            "The talk ran out of time after {} turns.",
+            r.transcript.kept_turns().len()
+        ),
+        _ => "You ended the rehearsal.".into(),
+    })
 }
 
 fn text(r: &Review<'_>) -> String {

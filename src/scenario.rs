@@ -39,6 +39,19 @@ pub struct RawScenario {
     #[serde(default)]
     pub reveals: Vec<RawReveal>,
     pub endings: Vec<RawEnding>,
+    /// The "two weeks later" check-in, offered after a plan and a follow-up were agreed.
+    #[serde(default)]
+    pub check_in: Option<RawCheckIn>,
+}
+
+/// How the partner opens the follow-up talk. `{plan}` is replaced with the user's own
+/// words from the plan they agreed.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawCheckIn {
+    pub openness: i32,
+    pub went_well: String,
+    pub partly: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -299,6 +312,15 @@ pub struct Scenario {
     pub endings: Vec<Ending>,
     /// A hash of the source text, to tell an edited scenario from the original.
     pub content_hash: String,
+    pub check_in: Option<CheckInText>,
+}
+
+/// A scenario's own words for the follow-up check-in.
+#[derive(Debug, Clone)]
+pub struct CheckInText {
+    pub openness: i32,
+    pub went_well: String,
+    pub partly: String,
 }
 
 impl Scenario {
@@ -316,8 +338,10 @@ impl Scenario {
 
     /// Parse and validate scenario source. `path` only labels diagnostics.
     pub fn parse(path: &str, source: &str) -> Result<Scenario, Vec<Diagnostic>> {
-        let raw: RawScenario =
-            ron::from_str(source).map_err(|e| vec![Diagnostic::from_ron(path, source, &e)])?;
+        let raw: RawScenario = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
+            .from_str(source)
+            .map_err(|e| vec![Diagnostic::from_ron(path, source, &e)])?;
         validate(raw, path, source)
     }
 }
@@ -659,6 +683,20 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
             text: e.text.clone(),
         });
     }
+    if let Some(c) = &raw.check_in {
+        if !(0..=100).contains(&c.openness) {
+            v.error_at_field(
+                "check_in",
+                "check_in openness must be between 0 and 100".into(),
+            );
+        }
+        if c.went_well.trim().is_empty() || c.partly.trim().is_empty() {
+            v.error_at_field(
+                "check_in",
+                "check_in needs both `went_well` and `partly` texts".into(),
+            );
+        }
+    }
     if !endings.iter().any(|e| e.outcome == Outcome::Good) {
         v.error_at_field(
             "endings",
@@ -689,6 +727,11 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
         reveals,
         endings,
         content_hash: content_hash(source),
+        check_in: raw.check_in.map(|c| CheckInText {
+            openness: c.openness.clamp(0, 100),
+            went_well: c.went_well,
+            partly: c.partly,
+        }),
     })
 }
 

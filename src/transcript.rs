@@ -34,6 +34,9 @@ pub struct Header {
     pub seed: u64,
     /// UTC start time, RFC 3339.
     pub started: String,
+    /// Set when this talk was the "two weeks later" check-in on an agreed plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_in: Option<crate::checkin::CheckIn>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -315,6 +318,7 @@ mod tests {
             scenario_path: None,
             seed: 1,
             started: rfc3339(0),
+            check_in: None,
         }))
         .unwrap()
     }
