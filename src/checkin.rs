@@ -67,7 +67,7 @@ pub fn agreed(sc: &Scenario, turns: &[Turn], end: &End, date: &str) -> Option<Pl
 pub fn went(plan: &Plan, seed: u64) -> Went {
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5eed_c4ec_1a00_0007);
     let chance_well: u64 = if plan.need.is_some() { 70 } else { 50 };
-    if (u128::from(rng.next_u64()) * 100 >> 64) < u128::from(chance_well) {
+    if ((u128::from(rng.next_u64()) * 100) >> 64) < u128::from(chance_well) {
         Went::Well
     } else {
         Went::Partly

@@ -107,7 +107,7 @@ fn same_seed_same_bytes_other_seeds_other_replies() {
 fn a_fresh_seed_is_printed_so_the_talk_can_be_replayed() {
     let env = Env::new();
     let out = env
-        .cmd(&["play", FIXTURE])
+        .cmd(&["play", FIXTURE, "--no-save"])
         .write_stdin(LINES)
         .output()
         .unwrap();
@@ -120,7 +120,7 @@ fn a_fresh_seed_is_printed_so_the_talk_can_be_replayed() {
         .take_while(char::is_ascii_digit)
         .collect();
     let again = env
-        .cmd(&["play", FIXTURE, "--seed", &seed])
+        .cmd(&["play", FIXTURE, "--seed", &seed, "--no-save"])
         .write_stdin(LINES)
         .output()
         .unwrap();
