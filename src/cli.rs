@@ -57,6 +57,13 @@ pub enum Command {
         /// Scenario files (.ron).
         #[arg(required = true)]
         paths: Vec<String>,
+        /// Also play many seeded sessions with forced moves and report the endings and
+        /// reveals reached and the replies no session heard.
+        #[arg(long)]
+        explore: bool,
+        /// Sessions per simulated user (guide-following, random, mistake-heavy).
+        #[arg(long, default_value_t = 300, requires = "explore")]
+        sessions: usize,
     },
     /// List every classifier rule: its move, patterns, exceptions, examples and guide passage.
     Rules {
@@ -200,7 +207,11 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Play(args) => cmd_play(args, &mut out),
         Command::List { json } => cmd_list(json, &mut out),
         Command::Classify { json, text } => cmd_classify(json, text, &mut out),
-        Command::Validate { paths } => cmd_validate(&paths),
+        Command::Validate {
+            paths,
+            explore,
+            sessions,
+        } => cmd_validate(&paths, explore.then_some(sessions)),
         Command::Rules { json } => cmd_rules(json, &mut out),
         Command::Review {
             transcript,
@@ -528,7 +539,7 @@ fn cmd_classify(json: bool, text: Vec<String>, out: &mut dyn Write) -> anyhow::R
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_validate(paths: &[String]) -> anyhow::Result<ExitCode> {
+fn cmd_validate(paths: &[String], explore: Option<usize>) -> anyhow::Result<ExitCode> {
     let mut ok = true;
     for p in paths {
         let source = match read_text(Path::new(p)) {
@@ -541,11 +552,14 @@ fn cmd_validate(paths: &[String]) -> anyhow::Result<ExitCode> {
         };
         match Scenario::parse(p, &source) {
             Ok(s) => {
-                if let Err(e) = classifier_for(&s) {
-                    eprintln!("{}:1:1: {e:#}", term::one_line(p));
-                    ok = false;
-                    continue;
-                }
+                let classifier = match classifier_for(&s) {
+                    Ok(c) => c,
+                    Err(e) => {
+                        eprintln!("{}:1:1: {e:#}", term::one_line(p));
+                        ok = false;
+                        continue;
+                    }
+                };
                 let replies: usize = s.reactions.iter().map(|r| r.replies.len()).sum();
                 println!(
                     "{}: ok ({} reactions, {replies} replies, {} reveals, {} endings)",
@@ -554,6 +568,10 @@ fn cmd_validate(paths: &[String]) -> anyhow::Result<ExitCode> {
                     s.reveals.len(),
                     s.endings.len()
                 );
+                if let Some(n) = explore {
+                    let report = crate::explore::explore(&s, &classifier, n);
+                    print!("{}", render::explore(p, &source, &s, &report));
+                }
             }
             Err(errors) => {
                 ok = false;

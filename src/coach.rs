@@ -345,7 +345,10 @@ mod tests {
             for line in lines.iter() {
                 let a = c.advise(mv, line, "Sam").expect("advice");
                 if let Some((_, other)) = seen.iter().find(|(r, _)| *r == a.rewrite) {
-                    panic!("{mv}: {line:?} and {other:?} get the same rewrite {:?}", a.rewrite);
+                    panic!(
+                        "{mv}: {line:?} and {other:?} get the same rewrite {:?}",
+                        a.rewrite
+                    );
                 }
                 seen.push((a.rewrite, line));
             }
@@ -358,12 +361,22 @@ mod tests {
         for &m in Move::ALL.iter().filter(|m| m.kind() == Kind::Mistake) {
             let own: Vec<&RawRewrite> = raw.rewrites.iter().filter(|r| r.mv == m.name()).collect();
             let tailored = own.iter().filter(|r| !r.when.is_empty()).count();
-            assert!((6..=9).contains(&tailored), "{m}: {tailored} tailored rewrites");
-            assert!(own.last().unwrap().when.is_empty(), "{m}: the fallback must come last");
+            assert!(
+                (6..=9).contains(&tailored),
+                "{m}: {tailored} tailored rewrites"
+            );
+            assert!(
+                own.last().unwrap().when.is_empty(),
+                "{m}: the fallback must come last"
+            );
             let mut rewrites: Vec<&str> = own.iter().map(|r| r.rewrite.as_str()).collect();
             rewrites.sort();
             rewrites.dedup();
-            assert_eq!(rewrites.len(), own.len(), "{m}: two entries share a rewrite");
+            assert_eq!(
+                rewrites.len(),
+                own.len(),
+                "{m}: two entries share a rewrite"
+            );
         }
     }
 
@@ -393,7 +406,11 @@ mod tests {
                 }
             }
         }
-        assert!(bad.is_empty(), "rewrites that do not model a practice:\n{}", bad.join("\n"));
+        assert!(
+            bad.is_empty(),
+            "rewrites that do not model a practice:\n{}",
+            bad.join("\n")
+        );
     }
 
     #[test]
@@ -404,19 +421,33 @@ mod tests {
         let mut bad = Vec::new();
         for r in &raw.rewrites {
             let step = Step::ALL.iter().find(|s| s.number() == r.step).unwrap();
-            let found = classifier.classify(&r.rewrite, Context::default()).distinct_moves();
+            let found = classifier
+                .classify(&r.rewrite, Context::default())
+                .distinct_moves();
             if !step.moves().iter().any(|m| found.contains(m)) {
-                bad.push(format!("{} step {}: {:?} -> {found:?}", r.mv, r.step, r.rewrite));
+                bad.push(format!(
+                    "{} step {}: {:?} -> {found:?}",
+                    r.mv, r.step, r.rewrite
+                ));
             }
         }
-        assert!(bad.is_empty(), "rewrites that do not read as their step:\n{}", bad.join("\n"));
+        assert!(
+            bad.is_empty(),
+            "rewrites that do not read as their step:\n{}",
+            bad.join("\n")
+        );
     }
 
     #[test]
     fn hints_vary_when_asked_again_in_every_situation() {
         let raw: RawCoach = ron::from_str(BUILTIN_COACH).unwrap();
         for h in &raw.hints {
-            assert!((3..=5).contains(&h.texts.len()), "{:?}: {} texts", h.when, h.texts.len());
+            assert!(
+                (3..=5).contains(&h.texts.len()),
+                "{:?}: {} texts",
+                h.when,
+                h.texts.len()
+            );
         }
         let c = coach();
         let states = [
@@ -444,7 +475,13 @@ mod tests {
         ];
         for st in states {
             let first = c.hint(&st, "Sam");
-            let again = c.hint(&HintState { asked: 1, ..st.clone() }, "Sam");
+            let again = c.hint(
+                &HintState {
+                    asked: 1,
+                    ..st.clone()
+                },
+                "Sam",
+            );
             assert!(!first.is_empty() && !first.contains("{partner}"));
             assert_ne!(first, again, "{st:?}");
         }
@@ -459,26 +496,6 @@ mod tests {
             let h = c.hint(&st, "Sam");
             assert!(!seen.contains(&h), "step {n}: {h}");
             seen.push(h);
-        }
-    }
-}
-#[cfg(test)]
-mod tmp_debug_dump {
-    use super::*;
-    #[test]
-    fn tmp_dump_eval() {
-        let c = Coach::builtin(&crate::rules::RuleSet::builtin().substitutions);
-        let raw: RawCoach = ron::from_str(BUILTIN_COACH).unwrap();
-        let tsv = std::fs::read_to_string("/work/shared/eval/moves-dev.tsv").unwrap();
-        for l in tsv.lines().skip(1) {
-            let (moves, text) = l.split_once('\t').unwrap();
-            for m in moves.split(',') {
-                let Some(mv) = Move::from_name(m) else { continue };
-                if mv.kind() != Kind::Mistake { continue }
-                let a = c.advise(mv, text, "Sam").unwrap();
-                let idx = raw.rewrites.iter().filter(|r| r.mv == m).position(|r| r.rewrite == a.rewrite).unwrap();
-                println!("DUMP {m:16} #{idx} {text:70} => {}", a.rewrite);
-            }
         }
     }
 }

@@ -58,8 +58,94 @@ impl Diagnostic {
                 pos.col += skip;
             }
         }
-        let message = crate::term::visible(&err.code.to_string());
+        let mut message = ron_message(&err.code);
+        // A missing comma is noticed at the next line's first token: point just after the
+        // previous value instead, where the comma belongs.
+        if matches!(err.code, ron::error::Error::ExpectedComma) {
+            let lines: Vec<&str> = source.lines().collect();
+            let at_line_start = lines.get(pos.line.saturating_sub(1)).is_some_and(|l| {
+                l.chars()
+                    .take(pos.col.saturating_sub(1))
+                    .all(char::is_whitespace)
+            });
+            if at_line_start
+                && let Some((i, prev)) = lines[..pos.line.saturating_sub(1)]
+                    .iter()
+                    .enumerate()
+                    .rev()
+                    .find(|(_, l)| !l.trim().is_empty())
+            {
+                pos.line = i + 1;
+                pos.col = prev.trim_end().chars().count() + 1;
+                message = "expected a comma at the end of this line".into();
+            }
+        }
+        let message = crate::term::visible(&message);
         Diagnostic::at_line_col(path, source, pos.line, pos.col, message)
+    }
+}
+
+/// What the author calls the thing a raw struct stands for.
+fn friendly(outer: Option<&String>) -> String {
+    let name = outer.map_or("", String::as_str);
+    match name {
+        "RawScenario" => "the scenario".into(),
+        "RawBand" => "a band".into(),
+        "RawReaction" => "a reaction".into(),
+        "RawReplyFields" => "a reply".into(),
+        "RawReveal" => "a reveal".into(),
+        "RawEnding" => "an ending".into(),
+        "RawCheckIn" => "check_in".into(),
+        "RawCondition" => "a condition".into(),
+        "" => "this place".into(),
+        other => format!("`{other}`"),
+    }
+}
+
+/// RON's error, reworded for scenario authors, with "did you mean" for near misses.
+fn ron_message(code: &ron::error::Error) -> String {
+    use ron::error::Error as E;
+    let list = |xs: &[&str]| {
+        xs.iter()
+            .map(|x| format!("`{x}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    match code {
+        E::NoSuchStructField {
+            expected,
+            found,
+            outer,
+        } => format!(
+            "unknown field `{found}` in {}{}; expected one of {}",
+            friendly(outer.as_ref()),
+            crate::suggest::did_you_mean(found, expected.iter().copied()),
+            list(expected)
+        ),
+        E::NoSuchEnumVariant {
+            expected,
+            found,
+            outer,
+        } => format!(
+            "unknown {} `{found}`{}; expected one of {}",
+            if outer.as_deref() == Some("RawCondition") {
+                "condition".to_string()
+            } else {
+                format!("name in {}", friendly(outer.as_ref()))
+            },
+            crate::suggest::did_you_mean(found, expected.iter().copied()),
+            list(expected)
+        ),
+        E::MissingStructField { field, outer } => {
+            format!("missing field `{field}` in {}", friendly(outer.as_ref()))
+        }
+        E::DuplicateStructField { field, outer } => {
+            format!(
+                "field `{field}` appears twice in {}",
+                friendly(outer.as_ref())
+            )
+        }
+        other => other.to_string(),
     }
 }
 

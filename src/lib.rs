@@ -9,6 +9,7 @@ pub mod cli;
 pub mod coach;
 pub mod diagnostic;
 pub mod evaluate;
+pub mod explore;
 pub mod history;
 pub mod moves;
 pub mod paths;

@@ -483,6 +483,65 @@ pub fn history(entries: &[crate::history::Entry]) -> String {
     s
 }
 
+/// `validate --explore` output.
+pub fn explore(
+    path: &str,
+    source: &str,
+    sc: &Scenario,
+    r: &crate::explore::ExploreReport,
+) -> String {
+    let mut s = String::new();
+    let pct = |n: usize, of: usize| 100.0 * n as f64 / of.max(1) as f64;
+    for (policy, p) in &r.policies {
+        let endings: Vec<String> = p
+            .endings
+            .iter()
+            .map(|(id, n)| format!("{} {:.0}%", one_line(id), pct(*n, p.sessions)))
+            .collect();
+        let _ = writeln!(
+            s,
+            "  {:<16} {} sessions, {:.1} turns on average: {}",
+            policy.name(),
+            p.sessions,
+            p.mean_turns,
+            endings.join(", ")
+        );
+    }
+    let all: usize = r.policies.iter().map(|(_, p)| p.sessions).sum();
+    for rv in &sc.reveals {
+        let n = r.reveals.get(&rv.id).copied().unwrap_or(0);
+        let _ = writeln!(
+            s,
+            "  reveal {:<24} drawn out in {:.0}% of sessions",
+            one_line(&rv.id),
+            pct(n, all)
+        );
+    }
+    for e in &r.endings_never {
+        let _ = writeln!(
+            s,
+            "  {}",
+            format!("ending `{}` was never reached", one_line(e)).yellow()
+        );
+    }
+    let _ = writeln!(
+        s,
+        "  replies heard: {} of {}",
+        r.replies_total - r.replies_never.len(),
+        r.replies_total
+    );
+    for &(ri, pi) in &r.replies_never {
+        let text = &sc.reactions[ri].replies[pi].text;
+        let at = source
+            .find(text.as_str())
+            .map(|o| source[..o].matches('\n').count() + 1)
+            .unwrap_or(0);
+        let shown: String = one_line(text).chars().take(60).collect();
+        let _ = writeln!(s, "    {}:{at}: never heard: \"{shown}\"", one_line(path));
+    }
+    s
+}
+
 /// `rules` text output.
 pub fn rules(rules: &[Rule]) -> String {
     let mut s = String::new();

@@ -570,9 +570,14 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
                 );
                 continue;
             }
-            if !seen_texts.insert(text.to_string()) {
-                let shown: String = text.chars().take(40).collect();
-                v.error_at(&reply.text, format!("duplicate reply \"{shown}…\""));
+            if seen_texts.insert(text.to_string()) {
+                v.note_literal(&reply.text);
+            } else {
+                let mut shown: String = text.chars().take(40).collect();
+                if shown.len() < text.len() {
+                    shown.push('…');
+                }
+                v.error_at(&reply.text, format!("duplicate reply \"{shown}\""));
             }
             if reply.weight == 0 {
                 v.error_at(&reply.text, "a reply's weight must be at least 1".into());
@@ -601,14 +606,19 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
             .iter()
             .any(|r| r.when.is_empty() && r.on.matches(t))
     };
-    for &m in Move::ALL {
-        if !unconditional(Some(m)) {
+    for kind in [Kind::Mistake, Kind::Practice] {
+        let missing: Vec<&str> = Move::ALL
+            .iter()
+            .filter(|m| m.kind() == kind && !unconditional(Some(**m)))
+            .map(|m| m.name())
+            .collect();
+        if !missing.is_empty() {
             v.error_at_field(
                 "reactions",
                 format!(
-                    "no reaction without conditions covers `{}`: add one for it or for `any_{}`",
-                    m.name(),
-                    m.kind().name()
+                    "no reaction without conditions covers {}: add one for each, or one for `any_{}`",
+                    missing.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", "),
+                    kind.name()
                 ),
             );
         }
@@ -704,6 +714,29 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
         );
     }
 
+    // What can never happen, judged from the start: reveals and endings whose conditions
+    // no session can meet.
+    let never = Reachability::new(raw.openness, raw.max_turns, &reactions, &bands);
+    let mut dead_reveals = Vec::new();
+    for (i, r) in reveals.iter().enumerate() {
+        let own = r.when.contains(&Condition::Revealed(i));
+        if let Some(why) = never
+            .why(&r.when, &dead_reveals)
+            .or(own.then(|| "it waits for itself to have been revealed".to_string()))
+        {
+            v.error_at(&r.id, format!("reveal `{}` can never trigger: {why}", r.id));
+            dead_reveals.push(i);
+        }
+    }
+    for e in &endings {
+        if let Some(why) = never.why(&e.when, &dead_reveals) {
+            v.error_at(
+                &e.id,
+                format!("ending `{}` cannot be reached from the start: {why}", e.id),
+            );
+        }
+    }
+
     if !v.errors.is_empty() {
         return Err(v.errors);
     }
@@ -733,6 +766,93 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
             partly: c.partly,
         }),
     })
+}
+
+/// What a session can reach from the start: the openness range (any negative delta can
+/// take it to 0, any positive one to 100), the turn limit, whether the partner ever asks
+/// for space.
+struct Reachability<'a> {
+    low: i32,
+    high: i32,
+    max_turns: u32,
+    asks_space: bool,
+    bands: &'a [Band],
+}
+
+impl<'a> Reachability<'a> {
+    fn new(start: i32, max_turns: u32, reactions: &[Reaction], bands: &'a [Band]) -> Self {
+        let start = start.clamp(0, 100);
+        Reachability {
+            low: if reactions.iter().any(|r| r.delta < 0) {
+                0
+            } else {
+                start
+            },
+            high: if reactions.iter().any(|r| r.delta > 0) {
+                100
+            } else {
+                start
+            },
+            max_turns,
+            asks_space: reactions.iter().any(|r| r.asks_space),
+            bands,
+        }
+    }
+
+    fn band_range(&self, i: usize) -> (i32, i32) {
+        let from = self.bands.get(i).map_or(0, |b| b.from);
+        let to = self.bands.get(i + 1).map_or(100, |b| b.from - 1);
+        (from, to)
+    }
+
+    /// Why these conditions (all together) can never hold, if they cannot.
+    fn why(&self, when: &[Condition], dead_reveals: &[usize]) -> Option<String> {
+        let (mut lo, mut hi) = (0, 100);
+        for c in when {
+            match c {
+                Condition::MinOpenness(n) => lo = lo.max(*n),
+                Condition::MaxOpenness(n) => hi = hi.min(*n),
+                Condition::Band(b) => {
+                    let (f, t) = self.band_range(*b);
+                    lo = lo.max(f);
+                    hi = hi.min(t);
+                }
+                Condition::BandAtLeast(b) => lo = lo.max(self.band_range(*b).0),
+                Condition::BandAtMost(b) => hi = hi.min(self.band_range(*b).1),
+                Condition::TurnAtLeast(n)
+                | Condition::MistakeStreak(n)
+                | Condition::PracticeStreak(n)
+                | Condition::Seen(_, n)
+                | Condition::Repeat(n)
+                    if *n > self.max_turns =>
+                {
+                    return Some(format!(
+                        "it needs {n} turns but the talk ends after {} (max_turns)",
+                        self.max_turns
+                    ));
+                }
+                Condition::AfterSpaceRequest if !self.asks_space => {
+                    return Some("no reaction ever asks for space (`asks_space: true`)".into());
+                }
+                Condition::Revealed(r) if dead_reveals.contains(r) => {
+                    return Some("it waits for a reveal that can never trigger".into());
+                }
+                _ => {}
+            }
+        }
+        if lo > hi {
+            return Some(format!(
+                "its openness conditions contradict each other (at least {lo} and at most {hi})"
+            ));
+        }
+        if lo > self.high || hi < self.low {
+            return Some(format!(
+                "it needs openness from {lo} to {hi}, but openness can only range from {} to {}",
+                self.low, self.high
+            ));
+        }
+        None
+    }
 }
 
 /// `{quote:MOVE}` placeholders in a reply, resolved to moves.

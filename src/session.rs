@@ -43,6 +43,11 @@ pub struct Turn {
     pub asks_space: bool,
     /// Pushing was read in the light of a space request made just before.
     pub after_space_request: bool,
+    /// The scenario reaction whose reply was used, and which reply (none for a reveal).
+    #[serde(default)]
+    pub lead_reaction: Option<usize>,
+    #[serde(default)]
+    pub reply_index: Option<usize>,
 }
 
 /// Why a session ended.
@@ -211,8 +216,17 @@ impl<'a> Session<'a> {
         if line.is_empty() {
             return StepResult::Empty;
         }
+        let cls = self.classifier.classify(line, self.context());
+        self.step_classified(line, cls)
+    }
+
+    /// Take a turn with a classification made elsewhere (the scenario explorer forces
+    /// moves this way). `step` is `classify` followed by this.
+    pub fn step_classified(&mut self, line: &str, cls: Classification) -> StepResult {
+        if self.state.end.is_some() {
+            return StepResult::Ended;
+        }
         let ctx = self.context();
-        let cls = self.classifier.classify(line, ctx);
         if let Some(flag) = cls.safety.clone()
             && !self.state.safety_noted
         {
@@ -293,13 +307,14 @@ impl<'a> Session<'a> {
             }
         }
 
-        let (partner, asks_space) = match (reveal, &lead) {
-            (Some(i), _) => (sc.reveals[i].text.clone(), false),
+        let (partner, asks_space, reply_index) = match (reveal, &lead) {
+            (Some(i), _) => (sc.reveals[i].text.clone(), false, None),
             (None, Some(e)) => {
                 let r = &sc.reactions[e.reaction];
-                (pick_reply(e.reaction, r, st), r.asks_space)
+                let (index, text) = pick_reply(e.reaction, r, st);
+                (text, r.asks_space, index)
             }
-            (None, None) => (String::new(), false),
+            (None, None) => (String::new(), false, None),
         };
         st.asks_space = asks_space;
         st.lines.push((line.to_string(), moves.clone()));
@@ -338,6 +353,11 @@ impl<'a> Session<'a> {
             reveal: reveal.map(|i| sc.reveals[i].id.clone()),
             asks_space,
             after_space_request: ctx.after_space_request,
+            lead_reaction: lead
+                .as_ref()
+                .map(|e| e.reaction)
+                .filter(|_| reveal.is_none()),
+            reply_index,
         }
     }
 }
@@ -390,7 +410,7 @@ fn draw(rng: &mut ChaCha8Rng, total: u64) -> u64 {
 
 /// Pick a reply from a reaction: weighted, never a used `once` reply, and no repeat while
 /// unused replies remain. `{quote:MOVE}` replies need an earlier line with that move.
-fn pick_reply(ri: usize, r: &Reaction, st: &mut State) -> String {
+fn pick_reply(ri: usize, r: &Reaction, st: &mut State) -> (Option<usize>, String) {
     let earlier = &st.lines;
     let quote = |m: Move| {
         earlier
@@ -418,7 +438,7 @@ fn pick_reply(ri: usize, r: &Reaction, st: &mut State) -> String {
         fresh
     };
     let Some(&first) = pool.first() else {
-        return String::new();
+        return (None, String::new());
     };
     let total: u64 = pool.iter().map(|&i| u64::from(r.replies[i].weight)).sum();
     let mut x = draw(&mut st.rng, total);
@@ -439,7 +459,7 @@ fn pick_reply(ri: usize, r: &Reaction, st: &mut State) -> String {
             text = text.replace(&format!("{{quote:{}}}", m.name()), &q);
         }
     }
-    text
+    (Some(chosen), text)
 }
 
 /// Used by the scorecard: was a `good` ending reached?

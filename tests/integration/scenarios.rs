@@ -53,3 +53,102 @@ fn built_in_scenarios_are_rich_enough() {
         rehearse::cli::classifier_for(&sc).expect("scenario words extend the rules");
     }
 }
+
+/// Each `err/NAME.ron` fails validation with exactly the diagnostics in `err/NAME.stderr`
+/// (regenerate with `UPDATE_GOLDEN=1 cargo test`); each `ok/*.ron` validates.
+#[test]
+fn fixture_scenarios_give_the_expected_diagnostics() {
+    let env = Env::new();
+    let dir = root().join("tests/fixtures/scenarios");
+    let mut n_err = 0;
+    for entry in std::fs::read_dir(dir.join("err")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "ron") {
+            continue;
+        }
+        n_err += 1;
+        let rel = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_string();
+        let out = env.cmd(&["validate", &rel]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{rel} should be invalid");
+        let got = stderr_of(&out);
+        assert!(got.starts_with(&format!("{rel}:")), "{rel}: {got}");
+        let expected_path = path.with_extension("stderr");
+        if std::env::var_os("UPDATE_GOLDEN").is_some() {
+            std::fs::write(&expected_path, &got).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| panic!("missing {}", expected_path.display()));
+        assert_eq!(got, expected, "diagnostics for {rel} changed");
+    }
+    assert!(n_err >= 10, "the err fixtures are all there");
+    for entry in std::fs::read_dir(dir.join("ok")).unwrap() {
+        let path = entry.unwrap().path();
+        let out = env
+            .cmd(&["validate", path.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}: {}",
+            path.display(),
+            stderr_of(&out)
+        );
+    }
+}
+
+/// The example in docs/scenarios.md stays valid and playable to its good ending.
+#[test]
+fn the_documented_example_validates_and_plays() {
+    let doc = std::fs::read_to_string(root().join("docs/scenarios.md")).unwrap();
+    let section = doc.split("## A complete small example").nth(1).unwrap();
+    let example = section
+        .split("```ron\n")
+        .nth(1)
+        .and_then(|s| s.split("\n```").next())
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quiet-sister.ron");
+    std::fs::write(&path, example).unwrap();
+    let path = path.to_str().unwrap();
+    let env = Env::new();
+    env.cmd(&["validate", path]).assert().success();
+    let out = env
+        .cmd(&["play", path, "--seed", "1", "--json", "--no-save"])
+        .write_stdin(
+            "I've missed you, Maya.\n\
+             What has it been like for you lately?\n\
+             That makes sense.\n\
+             Let's call on Sunday at 6.\n",
+        )
+        .output()
+        .unwrap();
+    let events = json_lines(&stdout_of(&out));
+    let end = events.last().unwrap();
+    assert_eq!(end["scorecard"]["outcome"], "reconnected", "{events:#?}");
+}
+
+#[test]
+fn the_explorer_reports_endings_reveals_and_unheard_replies() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["validate", "--explore", "--sessions", "50", FIXTURE])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    for policy in ["guide-following", "random", "mistake-heavy"] {
+        assert!(text.contains(policy), "{text}");
+    }
+    assert!(text.contains("reveal night-shifts"), "{text}");
+    assert!(text.contains("replies heard: "), "{text}");
+    assert!(
+        text.contains("reconnected"),
+        "guide-following talks reach the good ending: {text}"
+    );
+}
