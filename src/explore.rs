@@ -122,12 +122,7 @@ pub fn explore(sc: &Scenario, classifier: &Classifier, per_policy: usize) -> Exp
                     safety: None,
                 };
                 if let StepResult::Turn(t) = session.step_classified("…", cls) {
-                    let reaction = if let Some(lead) = t.lead_reaction {
-                        lead
-                    } else {
-                        continue;
-                    };
-                    if let Some(reply) = t.reply_index {
+                    if let (Some(reaction), Some(reply)) = (t.lead_reaction, t.reply_index) {
                         heard.insert((reaction, reply));
                     }
                     if let Some(r) = &t.reveal {
