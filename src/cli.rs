@@ -330,7 +330,7 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         None => base,
     };
     let started = transcript::now();
-    let mut writer = if args.no_save {
+    let writer = if args.no_save {
         transcript::Writer::in_memory()
     } else if let Some(path) = &args.transcript {
         transcript::Writer::create(path)
@@ -368,9 +368,11 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         check_in: check_in.clone(),
     };
     let coach = crate::coach::Coach::builtin(&classifier.rules().substitutions);
+    let journal = std::sync::Arc::new(std::sync::Mutex::new(transcript::Journal::new(writer)));
+    close_on_signals(&journal);
     let play = play::Play {
         opts: &opts,
-        transcript: &mut writer,
+        transcript: &journal,
         header: Some(header),
         clock: &transcript::now,
         warn: &mut warn,
@@ -399,18 +401,44 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     if args.json {
         return Ok(ExitCode::SUCCESS);
     }
+    let journal = transcript::lock(&journal);
+    let writer = &journal.writer;
     if let Some(path) = writer.path().filter(|_| writer.is_saving()) {
         let shown = term::one_line(&path.display().to_string());
         writeln!(out, "\nTranscript saved (private to you): {shown}")?;
         writeln!(out, "Look back at it with: rehearse review {shown}")?;
     } else if interactive {
-        offer_to_save(&writer, input.as_mut(), out)?;
+        offer_to_save(writer, input.as_mut(), out)?;
     } else {
         writeln!(out, "\nThe transcript could not be saved.")?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// SIGTERM, SIGHUP and SIGINT (Ctrl-C outside the line editor) close the transcript with
+/// an `interrupted` end event before the process exits, so nothing said is lost and every
+/// reader sees a finished file.
+#[cfg(unix)]
+fn close_on_signals(journal: &std::sync::Arc<std::sync::Mutex<transcript::Journal>>) {
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT]) else {
+        return;
+    };
+    let journal = std::sync::Arc::clone(journal);
+    std::thread::spawn(move || {
+        if let Some(sig) = signals.forever().next() {
+            let wrote = transcript::lock(&journal).close_interrupted(transcript::now());
+            if wrote {
+                eprintln!("\nrehearse: interrupted; the transcript is closed and kept.");
+            }
+            std::process::exit(128 + sig);
+        }
+    });
+}
+
+#[cfg(not(unix))]
+fn close_on_signals(_: &std::sync::Arc<std::sync::Mutex<transcript::Journal>>) {}
 
 /// Ask whether to start with the check-in on a saved plan.
 fn ask_check_in(

@@ -9,9 +9,10 @@ use crate::render;
 use crate::scenario::Scenario;
 use crate::score::{Scorecard, score};
 use crate::session::{End, Session, StepResult, Turn};
-use crate::transcript::{EndRecord, Event, Header, Writer};
+use crate::transcript::{EndRecord, Event, Header, Journal, lock};
 use serde_json::json;
 use std::io::{self, BufRead, Write};
+use std::sync::Mutex;
 
 /// The longest line taken from the user, in bytes; longer input is cut at a char boundary.
 pub const MAX_LINE: usize = 4096;
@@ -107,8 +108,8 @@ fn cut(mut line: String) -> String {
 /// Everything `run` needs besides the scenario, classifier, input and output.
 pub struct Play<'a> {
     pub opts: &'a PlayOptions,
-    /// Where the transcript goes (a file, or memory only).
-    pub transcript: &'a mut Writer,
+    /// Where the transcript goes (a file, or memory only), shared with signal handlers.
+    pub transcript: &'a Mutex<Journal>,
     /// The transcript header; `None` writes no header (used by tests of the loop).
     pub header: Option<Header>,
     /// Produces the end time for the end event.
@@ -144,8 +145,9 @@ pub fn run(
     } = play;
     let mut hints_given = 0;
     let mut session = Session::new(scenario, classifier, opts.seed);
-    let mut record = |event: &Event, warn: &mut dyn Write| -> io::Result<()> {
-        if let Some(msg) = transcript.write(event) {
+    let record = |event: &Event, warn: &mut dyn Write| -> io::Result<()> {
+        let failed = lock(transcript).write(event);
+        if let Some(msg) = failed {
             writeln!(
                 warn,
                 "rehearse: cannot write the transcript ({}); the talk goes on, kept in memory.",
@@ -157,6 +159,7 @@ pub fn run(
     if let Some(h) = header {
         record(&Event::Header(h), warn)?;
     }
+    lock(transcript).if_interrupted = Some(interrupted_end(scenario, &session, clock));
     if !opts.json {
         write!(out, "{}", render::brief(scenario, opts.seed))?;
         out.flush()?;
@@ -207,6 +210,8 @@ pub fn run(
                 "undo" => match session.undo() {
                     Some(t) => {
                         record(&Event::Undo { n: t.n }, warn)?;
+                        lock(transcript).if_interrupted =
+                            Some(interrupted_end(scenario, &session, clock));
                         if opts.json {
                             writeln!(out, "{}", json!({"type": "undo", "n": t.n}))?;
                         } else {
@@ -229,6 +234,7 @@ pub fn run(
         match session.step(&line) {
             StepResult::Turn(t) => {
                 record(&Event::Turn((*t).clone()), warn)?;
+                lock(transcript).if_interrupted = Some(interrupted_end(scenario, &session, clock));
                 let advice: Vec<Advice> = if opts.coach {
                     t.moves
                         .iter()
@@ -304,6 +310,24 @@ pub fn run(
         scorecard: card,
     })
 }
+/// The end event to write if the session is killed by a signal now.
+fn interrupted_end(sc: &Scenario, session: &Session, clock: &dyn Fn() -> String) -> EndRecord {
+    let end = End {
+        reason: "interrupted".into(),
+        ending: None,
+        outcome_kind: None,
+        text: None,
+    };
+    let card = score(sc, session.turns(), Some(&end));
+    EndRecord {
+        reason: end.reason,
+        ending: None,
+        text: None,
+        ended: clock(),
+        scorecard: serde_json::to_value(&card).expect("scorecards serialise"),
+    }
+}
+
 /// What `/hint` looks at: the steps still missing and the partner's state.
 fn hint_state(session: &Session, asked: usize) -> HintState {
     let turns = session.turns();

@@ -266,6 +266,56 @@ impl Writer {
     }
 }
 
+/// A writer shared with the signal handler: after every event the session stores the end
+/// event it would write if it were interrupted now, so a SIGTERM or SIGHUP can close the
+/// transcript properly from another thread.
+#[derive(Debug, Default)]
+pub struct Journal {
+    pub writer: Writer,
+    /// The end event to write if the session is interrupted now (its time is set then).
+    pub if_interrupted: Option<EndRecord>,
+    /// The end event has been written: nothing more goes in.
+    pub closed: bool,
+}
+
+impl Journal {
+    pub fn new(writer: Writer) -> Journal {
+        Journal {
+            writer,
+            if_interrupted: None,
+            closed: false,
+        }
+    }
+
+    /// Append an event unless the journal is closed. Returns a write failure, once.
+    pub fn write(&mut self, event: &Event) -> Option<String> {
+        if self.closed {
+            return None;
+        }
+        if matches!(event, Event::End(_)) {
+            self.closed = true;
+        }
+        self.writer.write(event)
+    }
+
+    /// Close with the interrupted end event (from a signal handler). True if it wrote one.
+    pub fn close_interrupted(&mut self, ended: String) -> bool {
+        match self.if_interrupted.take() {
+            Some(mut end) if !self.closed => {
+                end.ended = ended;
+                self.write(&Event::End(end));
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Lock a shared journal, even if another thread panicked while holding it.
+pub fn lock(j: &std::sync::Mutex<Journal>) -> std::sync::MutexGuard<'_, Journal> {
+    j.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Seconds since the Unix epoch as RFC 3339 UTC (`2026-11-23T18:57:55Z`).
 pub fn rfc3339(secs: u64) -> String {
     let days = (secs / 86_400) as i64;

@@ -5,6 +5,8 @@ mod common;
 
 mod classify;
 mod cli;
+mod faults;
 mod play;
 mod repl;
+mod review;
 mod scenarios;
