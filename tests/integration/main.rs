@@ -7,6 +7,7 @@ mod classify;
 mod cli;
 mod faults;
 mod play;
+mod privacy;
 mod repl;
 mod review;
 mod scenarios;
