@@ -4,8 +4,8 @@
 //! One `RegexSet` pass over the normalised line finds every candidate pattern; only those
 //! candidates then run their own regex for a span and their rule's exceptions. A rule's
 //! exceptions veto a match they overlap ("you never know"), and a rule that fires can
-//! override other moves on the same line (an attack dressed as a feeling is criticism,
-//! not an I-statement). Compiled once per process and shared.
+//! override other moves whose match starts inside its own (an attack dressed as a
+//! feeling is criticism, not an I-statement). Compiled once per process and shared.
 
 use crate::moves::{Kind, Move};
 use crate::rules::{Label, Rule, RuleSet, When};
@@ -146,8 +146,8 @@ impl Classifier {
             }
             self.unvetoed(pi, ri, text, &mut found);
         }
-        // Overrides are local: a rule vetoes the overridden moves' matches that overlap
-        // one of its own matches ("I feel like you never…" is criticism, not an
+        // Overrides are local: a rule vetoes the overridden moves' matches that start
+        // inside one of its own matches ("I feel like you never…" is criticism, not an
         // I-statement, yet "I feel hurt. You never…" carries both).
         let overriders: Vec<(Move, usize, usize)> = found
             .iter()
@@ -159,9 +159,13 @@ impl Classifier {
             })
             .collect();
         let overridden = |mv: Move, s: usize, e: usize| {
+            // Where the words start: a pattern may begin on the space or comma before.
+            let s = text[s..e]
+                .find(|c: char| c.is_alphanumeric())
+                .map_or(s, |k| s + k);
             overriders
                 .iter()
-                .any(|&(m, os, oe)| m == mv && overlaps((s, e), (os, oe)))
+                .any(|&(m, os, oe)| m == mv && os <= s && s < oe.max(os + 1))
         };
         // The earliest surviving match of each rule.
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
