@@ -152,7 +152,8 @@ fn ron_message(code: &ron::error::Error) -> String {
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let path = crate::term::visible(&self.path);
-        write!(f, "{path}:{}:{}: {}", self.line, self.col, self.message)?;
+        let message = crate::term::visible(&self.message);
+        write!(f, "{path}:{}:{}: {message}", self.line, self.col)?;
         if let Some(text) = &self.source_line {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());

@@ -8,6 +8,7 @@ mod cli;
 mod faults;
 mod play;
 mod privacy;
+mod properties;
 mod repl;
 mod review;
 mod scenarios;
