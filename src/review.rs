@@ -201,6 +201,7 @@ fn end_reason(r: &Review<'_>) -> Option<String> {
             "The talk ran out of time after {} turns.",
             r.transcript.kept_turns().len()
         ),
+        "interrupted" => "The rehearsal was interrupted before it finished.".into(),
         _ => "You ended the rehearsal.".into(),
     })
 }
@@ -316,4 +317,164 @@ fn text(r: &Review<'_>) -> String {
         s.push_str(&render::scorecard_for(r.partner(), card));
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::moves::Move;
+    use std::collections::HashMap;
+
+    fn mm(mv: Move, start: usize, end: usize) -> MoveMatch {
+        MoveMatch {
+            mv,
+            kind: mv.kind(),
+            rule: format!("{}.test", mv.name()),
+            start,
+            end,
+        }
+    }
+
+    #[test]
+    fn segments_split_overlaps_and_skip_spans_that_do_not_fit() {
+        let text = "So it sounds like the shifts are brutal";
+        let moves = [
+            mm(Move::ReflectiveListening, 0, 21),
+            mm(Move::ExternalStressor, 18, 39),
+            mm(Move::Criticism, 30, 999),
+        ];
+        let segs = segments(text, &moves);
+        let pieces: Vec<(&str, usize)> = segs.iter().map(|s| (s.text, s.moves.len())).collect();
+        assert_eq!(
+            pieces,
+            [
+                ("So it sounds like ", 1),
+                ("the", 2),
+                (" shifts are brutal", 1)
+            ]
+        );
+        // A span inside a multi-byte character is ignored, not a panic.
+        assert_eq!(segments("é", &[mm(Move::Criticism, 0, 1)]).len(), 1);
+        assert!(segments("", &[]).is_empty());
+    }
+
+    #[test]
+    fn stage_directions_and_code_are_found_in_pairs() {
+        assert_eq!(
+            actions("*sips* Go on. *pause"),
+            [(true, "sips"), (false, " Go on. *pause")]
+        );
+        assert_eq!(actions("a * b * c"), [(false, "a *"), (false, " b * c")]);
+        assert_eq!(
+            delimited("ending `x`", '`'),
+            [(false, "ending "), (true, "x")]
+        );
+    }
+
+    #[test]
+    fn markdown_escapes_formatting_and_fences_code() {
+        assert_eq!(
+            markdown::esc("*a* _b_ `c` <d> [e](f) & g|h #i"),
+            r"\*a\* \_b\_ \`c\` \<d\> \[e\](f) \& g\|h \#i"
+        );
+        assert_eq!(markdown::esc("- x"), r"\- x");
+        assert_eq!(markdown::esc("1. x"), r"1\. x");
+        assert_eq!(markdown::esc("see http://x"), r"see http\://x");
+        assert_eq!(markdown::esc("a\u{1b}[2Jb\nc"), r"a\\u{1b}\[2Jb c");
+        assert_eq!(markdown::code("a`b"), "``a`b``");
+        assert_eq!(markdown::code("`a"), "`` `a ``");
+        assert_eq!(markdown::code(""), "");
+    }
+
+    #[test]
+    fn html_escapes_the_five_and_shows_controls() {
+        assert_eq!(
+            html::esc("<a href=\"x\">'&'</a>\u{1b}[2J"),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;\\u{1b}[2J"
+        );
+    }
+
+    /// How many `<` in markdown are neither backslash-escaped nor inside a code span.
+    fn raw_lt(md: &str) -> usize {
+        let chars: Vec<char> = md.chars().collect();
+        let (mut i, mut n, mut fence) = (0, 0, 0);
+        while i < chars.len() {
+            match chars[i] {
+                '\\' => i += 1,
+                '`' => {
+                    let run = chars[i..].iter().take_while(|&&c| c == '`').count();
+                    fence = match fence {
+                        0 => run,
+                        f if f == run => 0,
+                        f => f,
+                    };
+                    i += run - 1;
+                }
+                '<' if fence == 0 => n += 1,
+                _ => {}
+            }
+            i += 1;
+        }
+        n
+    }
+
+    fn transcript(user: &str) -> Transcript {
+        let header = r#"{"type":"header","format":1,"app":"rehearse test","scenario":"s<i>","title":"T <b>","partner":"Jo<script>","scenario_hash":"0","seed":1,"started":"2026-01-01T00:00:00Z"}"#;
+        let turn = serde_json::json!({
+            "type": "turn", "n": 1, "user": user,
+            "moves": [{"move": "criticism", "kind": "mistake", "rule": "r\"<x>", "start": 0, "end": 9}],
+            "partner": "*sighs* <b>Fine</b>", "openness_before": 40, "openness": 30,
+            "band": "guarded", "delta": -10, "effects": [], "reveal": "<r>",
+            "asks_space": false, "after_space_request": false
+        });
+        Transcript::parse("t.jsonl", &format!("{header}\n{turn}\n")).unwrap()
+    }
+
+    #[test]
+    fn every_format_neutralises_a_hostile_transcript_and_shows_what_if() {
+        let t = transcript("You never <script>alert(1)</script>\u{1b}[2J");
+        let coach = Coach::builtin(&HashMap::new());
+        let advice = coach
+            .advise(Move::Criticism, &t.turns[0].0.user, "Jo")
+            .unwrap();
+        let what_if = [WhatIf {
+            n: 1,
+            advice,
+            partner: "*nods* <i>Okay</i>".into(),
+            openness: 55,
+            band: "open<".into(),
+        }];
+        let r = Review {
+            transcript: &t,
+            scorecard: None,
+            start_openness: None,
+            coach: &coach,
+            what_if: &what_if,
+        };
+        let html = render(&r, Format::Html);
+        let md = render(&r, Format::Markdown);
+        for out in [&html, &md] {
+            assert!(!out.contains('\u{1b}'));
+            assert!(out.contains("What if"), "{out}");
+        }
+        assert!(!html.contains("<script") && !html.contains("<b>"), "{html}");
+        assert!(!html.contains("<i>"), "{html}");
+        assert_eq!(raw_lt(&md), 0, "every `<` is escaped or in code: {md}");
+        // In markdown a code span shows its text as it is, so ids may keep their `<`.
+        assert!(md.contains("(`s<i>`)"), "{md}");
+        assert!(md.contains("\\<i\\>Okay\\</i\\>"), "{md}");
+        assert!(html.contains("<mark class=\"mistake mv-criticism\" title=\"criticism (mistake), rule r&quot;&lt;x&gt;\">You never</mark>"), "{html}");
+        assert!(html.contains("&lt;i&gt;Okay&lt;/i&gt;"), "{html}");
+        assert!(html.contains("<em class=\"action\">nods</em>"), "{html}");
+        assert!(
+            html.contains("<code>&lt;r&gt;</code>"),
+            "the reveal: {html}"
+        );
+        assert!(html.contains("No scorecard"), "{html}");
+        assert!(md.contains("**You never** \\<script\\>"), "{md}");
+        assert!(md.contains("*sighs* \\<b\\>Fine\\</b\\>"), "{md}");
+        assert!(md.contains("open\\<"), "{md}");
+        // The chart starts from the first turn's openness when the scenario is unknown.
+        assert_eq!(r.curve(), [40, 30]);
+    }
 }

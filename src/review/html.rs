@@ -70,6 +70,7 @@ code { font: .85em/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
 figure { margin: 0; background: var(--card); border: 1px solid var(--line); border-radius: 12px; padding: .8rem .8rem .4rem; }
 figure svg { display: block; width: 100%; height: auto; }
 figcaption { font-size: .9rem; color: var(--muted); padding: .2rem .3rem; }
+.spark { font-family: ui-monospace, Menlo, Consolas, monospace; color: var(--accent); margin-right: .4rem; }
 .legend { display: flex; flex-wrap: wrap; gap: .3rem 1.1rem; font-size: .85rem; color: var(--muted); margin: .3rem .3rem .4rem; }
 .legend span::before { content: ""; display: inline-block; width: .7rem; height: .7rem; margin-right: .35rem; vertical-align: -.05rem; }
 .legend .k-practice::before { background: var(--practice); border-radius: 50%; }
@@ -200,9 +201,10 @@ pub(super) fn render(r: &Review<'_>) -> String {
         let n = t.safety_notes;
         let _ = writeln!(
             s,
-            "<p class=\"note\">{n} line{} spoke of safety and {} set aside; {} text was not kept.</p>",
+            "<p class=\"note\">{n} line{} about safety {} set aside: the partner did not answer {}, and {} text was not kept.</p>",
             if n == 1 { "" } else { "s" },
             if n == 1 { "was" } else { "were" },
+            if n == 1 { "it" } else { "them" },
             if n == 1 { "its" } else { "their" },
         );
     }
@@ -391,7 +393,11 @@ fn chart(s: &mut String, r: &Review<'_>) {
         x(curve.len() - 1),
         y(0)
     );
-    let _ = writeln!(s, "<polyline class=\"curve\" points=\"{}\"/>", pts.join(" "));
+    let _ = writeln!(
+        s,
+        "<polyline class=\"curve\" points=\"{}\"/>",
+        pts.join(" ")
+    );
     let _ = writeln!(
         s,
         "<circle class=\"pt-none\" cx=\"{:.1}\" cy=\"{:.1}\" r=\"4.5\"><title>Start: openness {first}</title></circle>",
@@ -420,7 +426,9 @@ fn chart(s: &mut String, r: &Review<'_>) {
                 cx - 5.0,
                 cy - 5.0
             ),
-            "practice" => format!("<circle class=\"pt-practice\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"6\">"),
+            "practice" => {
+                format!("<circle class=\"pt-practice\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"6\">")
+            }
             _ => format!("<circle class=\"pt-none\" cx=\"{cx:.1}\" cy=\"{cy:.1}\" r=\"4.5\">"),
         };
         let close = if kind == "mistake" {
@@ -442,14 +450,11 @@ fn chart(s: &mut String, r: &Review<'_>) {
     );
     let _ = writeln!(
         s,
-        "<figcaption>Sparkline: <code>{}</code> · {partner} went from {first} to {last}.</figcaption>",
+        "<figcaption><span class=\"spark\" aria-hidden=\"true\">{}</span> {partner} went from {first} at the start to {last} at the end.</figcaption>",
         sparkline(&curve)
     );
     let _ = writeln!(s, "</figure>");
-    let _ = writeln!(
-        s,
-        "<details><summary>The same numbers as a table</summary>"
-    );
+    let _ = writeln!(s, "<details><summary>The same numbers as a table</summary>");
     let _ = writeln!(
         s,
         "<table><thead><tr><th>turn</th><th class=\"num\">openness</th><th class=\"num\">change</th><th>band</th><th>moves</th></tr></thead><tbody>"
@@ -640,11 +645,7 @@ fn turn_card(s: &mut String, r: &Review<'_>, t: &Turn, undone: bool, undone_seen
 fn scorecard(s: &mut String, r: &Review<'_>, card: &Scorecard) {
     let partner = esc1(r.partner());
     let kept = kept_numbers(r);
-    let _ = writeln!(
-        s,
-        "<h2 id=\"h-score\">Scorecard: {}/100</h2>",
-        card.score
-    );
+    let _ = writeln!(s, "<h2 id=\"h-score\">Scorecard: {}/100</h2>", card.score);
     let kind = card
         .outcome_kind
         .as_deref()

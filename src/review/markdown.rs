@@ -4,7 +4,9 @@
 //! Every string from the transcript goes through [`esc`] (or [`code`] for ids), so a line
 //! such as `*[click](x)* <b>` shows as typed and cannot add links, HTML or formatting.
 
-use super::{Review, Segment, actions, delimited, end_reason, matched, segments, signed, turn_kind};
+use super::{
+    Review, Segment, actions, delimited, end_reason, matched, segments, signed, turn_kind,
+};
 use crate::moves::{Kind, Move};
 use crate::render::sparkline;
 use crate::score::Scorecard;
@@ -70,7 +72,8 @@ fn flanks(text: &str, before: Option<char>, after: Option<char>) -> bool {
         return false;
     };
     let opens = !first.is_whitespace()
-        && (!is_flank_punct(first) || before.is_none_or(|b| b.is_whitespace() || is_flank_punct(b)));
+        && (!is_flank_punct(first)
+            || before.is_none_or(|b| b.is_whitespace() || is_flank_punct(b)));
     let closes = !last.is_whitespace()
         && (!is_flank_punct(last) || after.is_none_or(|a| a.is_whitespace() || is_flank_punct(a)));
     opens && closes
@@ -102,10 +105,10 @@ fn highlight(t: &Turn) -> String {
             let lead = &run[..run.len() - run.trim_start().len()];
             let core = run.trim();
             let trail = &run[lead.len() + core.len()..];
-            let before = lead.chars().last().or_else(|| {
-                i.checked_sub(1)
-                    .and_then(|k| segs[k].text.chars().last())
-            });
+            let before = lead
+                .chars()
+                .last()
+                .or_else(|| i.checked_sub(1).and_then(|k| segs[k].text.chars().last()));
             let after = trail
                 .chars()
                 .next()
@@ -142,9 +145,7 @@ fn partner_line(s: &str) -> String {
     let pieces = actions(line.trim());
     let mut out = String::new();
     for (i, &(action, piece)) in pieces.iter().enumerate() {
-        let before = i
-            .checked_sub(1)
-            .and_then(|k| pieces[k].1.chars().last());
+        let before = i.checked_sub(1).and_then(|k| pieces[k].1.chars().last());
         let after = pieces.get(i + 1).and_then(|p| p.1.chars().next());
         match action {
             true if flanks(piece, before, after) => {
@@ -181,10 +182,11 @@ pub(super) fn render(r: &Review<'_>) -> String {
     if t.safety_notes > 0 {
         let _ = writeln!(
             s,
-            "> **Note:** {} line{} spoke of safety and {} set aside; {} text was not kept.\n",
+            "> **Note:** {} line{} about safety {} set aside: the partner did not answer {}, and {} text was not kept.\n",
             t.safety_notes,
             if t.safety_notes == 1 { "" } else { "s" },
             if t.safety_notes == 1 { "was" } else { "were" },
+            if t.safety_notes == 1 { "it" } else { "them" },
             if t.safety_notes == 1 { "its" } else { "their" },
         );
     }
