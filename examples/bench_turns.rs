@@ -1,0 +1,68 @@
+//! Engine latency, measured: time per turn (classify + partner step + record) as p50/p99
+//! over many seeded sessions, and the cost of each start-up piece. Run through
+//! `scripts/bench.sh` (or `cargo run --release --example bench_turns`).
+
+use rehearse::classify::Classifier;
+use rehearse::session::Session;
+use std::time::{Duration, Instant};
+
+fn pct(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 - 1.0) * p).round() as usize]
+}
+
+fn main() {
+    let t = Instant::now();
+    let rules = rehearse::rules::RuleSet::builtin();
+    let t_rules = t.elapsed();
+    let t = Instant::now();
+    let classifier = Classifier::new(rules).expect("rules compile");
+    let t_compile = t.elapsed();
+    let t = Instant::now();
+    let scenarios = rehearse::builtin::all();
+    let t_scenarios = t.elapsed();
+    let sc = scenarios
+        .iter()
+        .find(|s| s.id == rehearse::builtin::DEFAULT)
+        .expect("default scenario");
+
+    let corpus = include_str!("../tests/corpus/moves.tsv");
+    let lines: Vec<&str> = corpus
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once('\t').map(|(_, t)| t))
+        .collect();
+
+    // Warm up, then time each step of many 20-turn sessions.
+    let mut times = Vec::new();
+    let mut transcript = Vec::new();
+    for seed in 0..400u64 {
+        let mut s = Session::new(sc, &classifier, seed);
+        for k in 0..20 {
+            let line = lines[(seed as usize * 20 + k) % lines.len()];
+            let t = Instant::now();
+            let r = s.step(line);
+            // "Record": serialise the turn as the transcript would.
+            if let rehearse::session::StepResult::Turn(turn) = &r {
+                transcript.clear();
+                serde_json::to_writer(&mut transcript, turn).expect("serialise");
+            }
+            let d = t.elapsed();
+            if seed >= 20 {
+                times.push(d);
+            }
+            if s.is_over() {
+                break;
+            }
+        }
+    }
+    times.sort();
+    println!("start-up pieces:");
+    println!("  parse + validate rules   {:>10.2?}", t_rules);
+    println!("  compile classifier       {:>10.2?}", t_compile);
+    println!("  parse built-in scenarios {:>10.2?} ({} scenarios)", t_scenarios, scenarios.len());
+    println!("engine time per turn (classify + partner step + record), {} turns:", times.len());
+    println!("  p50 {:>10.2?}", pct(&times, 0.50));
+    println!("  p90 {:>10.2?}", pct(&times, 0.90));
+    println!("  p99 {:>10.2?}", pct(&times, 0.99));
+    println!("  max {:>10.2?}", times[times.len() - 1]);
+}
