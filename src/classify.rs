@@ -12,6 +12,7 @@ use crate::rules::{Label, Rule, RuleSet, When};
 use crate::text::{Normalized, normalize};
 use regex::{Regex, RegexSet, RegexSetBuilder};
 use serde::Serialize;
+use std::sync::OnceLock;
 
 /// What the session knows that can change how a line reads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -59,15 +60,37 @@ impl Classification {
     }
 }
 
+/// A regex compiled on first use: most patterns are only needed once the shared set
+/// says they may match, so start-up pays for the set alone.
+struct Lazy {
+    source: String,
+    regex: OnceLock<Regex>,
+}
+
+impl Lazy {
+    fn new(source: String) -> Lazy {
+        Lazy {
+            source,
+            regex: OnceLock::new(),
+        }
+    }
+
+    fn get(&self) -> &Regex {
+        // Every pattern was compiled once during rule validation, so this cannot fail.
+        self.regex
+            .get_or_init(|| Regex::new(&self.source).expect("validated pattern"))
+    }
+}
+
 struct CompiledRule {
-    exceptions: Option<Regex>,
+    exceptions: Option<Lazy>,
 }
 
 /// Compiled rules, ready to classify lines.
 pub struct Classifier {
     rules: RuleSet,
     set: RegexSet,
-    patterns: Vec<Regex>,
+    patterns: Vec<Lazy>,
     pattern_rule: Vec<usize>,
     compiled: Vec<CompiledRule>,
 }
@@ -87,10 +110,7 @@ impl Classifier {
             .dfa_size_limit(32 << 20)
             .size_limit(64 << 20)
             .build()?;
-        let patterns = all
-            .iter()
-            .map(|p| Regex::new(p))
-            .collect::<Result<_, _>>()?;
+        let patterns = all.iter().map(|p| Lazy::new(p.to_string())).collect();
         let compiled = rules
             .rules
             .iter()
@@ -104,11 +124,11 @@ impl Classifier {
                         .map(|e| format!("(?:{e})"))
                         .collect::<Vec<_>>()
                         .join("|");
-                    Some(Regex::new(&joined)?)
+                    Some(Lazy::new(joined))
                 };
-                Ok(CompiledRule { exceptions })
+                CompiledRule { exceptions }
             })
-            .collect::<Result<_, regex::Error>>()?;
+            .collect();
         Ok(Classifier {
             rules,
             set,
@@ -170,10 +190,10 @@ impl Classifier {
         // The earliest surviving match of each rule.
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
         for &(ri, s, e) in &found {
-            if let Label::Move(mv) = self.rules.rules[ri].label {
-                if overridden(mv, s, e) {
-                    continue;
-                }
+            if let Label::Move(mv) = self.rules.rules[ri].label
+                && overridden(mv, s, e)
+            {
+                continue;
             }
             match hits.iter_mut().find(|h| h.0 == ri) {
                 Some(h) if s < h.1 => *h = (ri, s, e),
@@ -216,10 +236,14 @@ impl Classifier {
     /// Every match of pattern `pi` that none of rule `ri`'s exceptions overlaps.
     fn unvetoed(&self, pi: usize, ri: usize, text: &str, out: &mut Vec<(usize, usize, usize)>) {
         let vetoes: Vec<(usize, usize)> = match self.compiled[ri].exceptions.as_ref() {
-            Some(ex) => ex.find_iter(text).map(|m| (m.start(), m.end())).collect(),
+            Some(ex) => ex
+                .get()
+                .find_iter(text)
+                .map(|m| (m.start(), m.end()))
+                .collect(),
             None => Vec::new(),
         };
-        for m in self.patterns[pi].find_iter(text) {
+        for m in self.patterns[pi].get().find_iter(text) {
             let span = (m.start(), m.end());
             if !vetoes.iter().any(|&v| overlaps(span, v)) {
                 out.push((ri, span.0, span.1));
@@ -234,4 +258,248 @@ fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
 }
 
 #[cfg(test)]
-mod tests {}
+mod tests {
+    use super::*;
+    use std::sync::OnceLock;
+
+    fn classifier() -> &'static Classifier {
+        static C: OnceLock<Classifier> = OnceLock::new();
+        C.get_or_init(Classifier::builtin)
+    }
+
+    fn ctx_for(rule: &Rule) -> Context {
+        Context {
+            after_space_request: rule.when == When::AfterSpaceRequest,
+        }
+    }
+
+    fn fires(line: &str, ctx: Context, label: Label) -> bool {
+        let c = classifier().classify(line, ctx);
+        match label {
+            Label::Move(m) => c.has(m),
+            Label::Safety => c.safety.is_some(),
+        }
+    }
+
+    fn moves(line: &str) -> Vec<&'static str> {
+        classifier()
+            .classify(line, Context::default())
+            .moves
+            .iter()
+            .map(|m| m.mv.name())
+            .collect()
+    }
+
+    #[test]
+    fn every_rule_has_examples_and_counter_examples() {
+        for rule in &classifier().rules().rules {
+            assert!(rule.examples.len() >= 2, "{}: too few examples", rule.id);
+            assert!(
+                rule.counter_examples.len() >= 2,
+                "{}: too few counter-examples",
+                rule.id
+            );
+            assert!(!rule.guide.trim().is_empty(), "{}: no guide", rule.id);
+        }
+    }
+
+    #[test]
+    fn examples_fire_their_move_and_counter_examples_do_not() {
+        let mut failures = Vec::new();
+        for rule in &classifier().rules().rules {
+            let ctx = ctx_for(rule);
+            for ex in &rule.examples {
+                if !fires(ex, ctx, rule.label) {
+                    failures.push(format!("{}: example not caught: {ex:?}", rule.id));
+                }
+            }
+            for ex in &rule.counter_examples {
+                if fires(ex, ctx, rule.label) {
+                    failures.push(format!("{}: counter-example fired: {ex:?}", rule.id));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}", failures.join("\n"));
+    }
+
+    #[test]
+    fn after_space_rules_need_the_context() {
+        for rule in &classifier().rules().rules {
+            if rule.when != When::AfterSpaceRequest {
+                continue;
+            }
+            assert!(!rule.examples.is_empty() && !rule.counter_examples.is_empty());
+            for ex in &rule.examples {
+                let c = classifier().classify(ex, Context::default());
+                assert!(
+                    !c.moves.iter().any(|m| m.rule == rule.id),
+                    "{} fired without the context on {ex:?}",
+                    rule.id
+                );
+            }
+        }
+        let after = Context {
+            after_space_request: true,
+        };
+        for line in ["But why?", "Just tell me.", "Now, please.", "Can we talk?"] {
+            assert!(
+                classifier().classify(line, after).has(Move::Pursuit),
+                "{line}"
+            );
+        }
+        for line in [
+            "Okay. I'll be in the kitchen if you need me.",
+            "That makes sense, take your time.",
+            "Of course. Love you.",
+            "No pressure at all.",
+        ] {
+            assert!(
+                !classifier().classify(line, after).has(Move::Pursuit),
+                "{line}"
+            );
+        }
+    }
+
+    #[test]
+    fn hard_negatives_stay_quiet() {
+        for line in [
+            "I never thought of it that way.",
+            "you never know with traffic",
+            "I always forget my keys.",
+            "Do you always take the early train?",
+            "Are you okay?",
+            "I feel like pizza tonight.",
+            "Whatever you fancy for dinner is fine.",
+            "Don't walk off with my charger, I need it for the car.",
+            "Did you leave the hall light on on purpose?",
+            "I'll check in at the hotel around three.",
+            "Take your time, the bus isn't until eight.",
+            "I'm here, by the ticket machines.",
+            "I need to pick up milk on the way home.",
+        ] {
+            assert!(moves(line).is_empty(), "{line:?} gave {:?}", moves(line));
+        }
+        // A yes/no question is not an open question.
+        assert!(!moves("Is the deadline still the 15th?").contains(&"open_question"));
+        assert!(moves("What has this week been like for you?").contains(&"open_question"));
+    }
+
+    #[test]
+    fn overrides_decide_between_moves() {
+        assert_eq!(
+            moves("I feel like you never make time for me."),
+            ["criticism"]
+        );
+        assert_eq!(moves("That makes sense, if you're five."), ["contempt"]);
+        assert_eq!(
+            moves("Take your time, but I need an answer tonight."),
+            ["pursuit"]
+        );
+        assert_eq!(
+            moves("So you're saying I don't help? That's not fair."),
+            ["defensiveness"]
+        );
+        // Overrides are local: a real feeling next to an attack keeps both moves.
+        let both = moves("I feel hurt when you check emails at dinner, you never stop working.");
+        assert!(
+            both.contains(&"i_statement") && both.contains(&"criticism"),
+            "{both:?}"
+        );
+        assert_eq!(
+            moves("Last Christmas at your sister's was so much fun!"),
+            ["playfulness"]
+        );
+    }
+
+    #[test]
+    fn flags_explain_themselves_with_exact_spans() {
+        let line = "Honestly, u NEVER listen!!! I\u{2019}m so lonely \u{1f494}";
+        let c = classifier().classify(line, Context::default());
+        let crit = c.moves.iter().find(|m| m.mv == Move::Criticism).unwrap();
+        assert_eq!(crit.rule, "criticism.you-absolute");
+        assert_eq!(&line[crit.start..crit.end], "u NEVER");
+        let feel = c.moves.iter().find(|m| m.mv == Move::IStatement).unwrap();
+        assert!(
+            line[feel.start..feel.end].starts_with("I\u{2019}m"),
+            "{feel:?}"
+        );
+        for m in &c.moves {
+            assert!(line.is_char_boundary(m.start) && line.is_char_boundary(m.end));
+        }
+        for rule in &classifier().rules().rules {
+            assert!(rule.id.contains('.'), "{}", rule.id);
+        }
+    }
+
+    #[test]
+    fn safety_catches_danger_not_figures_of_speech() {
+        for line in [
+            "He hit me again last night.",
+            "I'm scared of what he'll do when he gets home.",
+            "Sometimes I think about killing myself.",
+            "She threatened to hurt me if I leave.",
+        ] {
+            let c = classifier().classify(line, Context::default());
+            assert!(c.safety.is_some(), "{line}");
+        }
+        for line in [
+            "This deadline is killing me.",
+            "I could kill for a coffee.",
+            "My boss will murder me.",
+            "Hit me up later.",
+            "You hurt my feelings.",
+        ] {
+            let c = classifier().classify(line, Context::default());
+            assert!(c.safety.is_none(), "{line}: {:?}", c.safety);
+        }
+    }
+
+    #[test]
+    fn scenario_words_extend_grievance_and_stressor() {
+        let raw: crate::rules::RawRuleFile = ron::from_str(crate::rules::BUILTIN_RULES).unwrap();
+        let extra = [
+            (
+                "grievance".to_string(),
+                vec!["the camping trip".to_string()],
+            ),
+            (
+                "stressor".to_string(),
+                vec!["the Henderson account".to_string()],
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let c = Classifier::new(RuleSet::from_raw(raw, &extra).unwrap()).unwrap();
+        let got = c.classify(
+            "And then there was the camping trip again.",
+            Context::default(),
+        );
+        assert!(got.has(Move::KitchenSinking), "{got:?}");
+        let got = c.classify("How's the Henderson account going?", Context::default());
+        assert!(got.has(Move::ExternalStressor), "{got:?}");
+    }
+
+    #[test]
+    fn odd_input_never_panics() {
+        let long = "you never listen ".repeat(1000);
+        let junk =
+            String::from_utf8_lossy(&[0xff, 0x00, 0x1b, b'[', 0xe2, 0x80, b'?', 0x07]).into_owned();
+        let odd = [
+            "",
+            " ",
+            "\u{0}\u{7f}\u{200b}",
+            "''''",
+            "?!?!...",
+            long.as_str(),
+            junk.as_str(),
+            "I\u{307}\u{301} \u{df} \u{fb01} \u{1f494} u",
+        ];
+        for line in odd {
+            let c = classifier().classify(line, Context::default());
+            for m in &c.moves {
+                assert!(m.start <= m.end && m.end <= line.len());
+                assert!(line.is_char_boundary(m.start) && line.is_char_boundary(m.end));
+            }
+        }
+    }
+}
