@@ -29,9 +29,23 @@ fn main() -> ExitCode {
         };
         let header = source.lines().next().unwrap_or("");
         let result = if header.starts_with("safety") {
-            safety(&mut out, path, &source, &classifier, show_misses, &mut short)
+            safety(
+                &mut out,
+                path,
+                &source,
+                &classifier,
+                show_misses,
+                &mut short,
+            )
         } else if header.starts_with("moves") {
-            moves(&mut out, path, &source, &classifier, show_misses, &mut short)
+            moves(
+                &mut out,
+                path,
+                &source,
+                &classifier,
+                show_misses,
+                &mut short,
+            )
         } else {
             probe(&mut out, &source, &classifier, after_space);
             Ok(())

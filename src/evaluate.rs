@@ -335,7 +335,10 @@ mod tests {
         .unwrap();
         assert_eq!(lines.len(), 2);
         let r = evaluate_safety("t", &Classifier::builtin(), &lines);
-        assert_eq!((r.yes_lines, r.yes_caught, r.no_lines, r.no_flagged), (1, 1, 1, 0));
+        assert_eq!(
+            (r.yes_lines, r.yes_caught, r.no_lines, r.no_flagged),
+            (1, 1, 1, 0)
+        );
         assert!(parse_safety_tsv("safety\ttext\nmaybe\tx\n").is_err());
     }
 
