@@ -45,12 +45,13 @@ fn session_of_20_turns(b: Bencher) {
     let c = classifier();
     let sc = rehearse::builtin::get(rehearse::builtin::DEFAULT).unwrap();
     let lines = lines();
-    b.counter(divan::counter::ItemsCount::new(20usize)).bench(|| {
-        let mut s = Session::new(&sc, c, 7);
-        for l in lines.iter().take(20) {
-            black_box(s.step(l));
-        }
-    });
+    b.counter(divan::counter::ItemsCount::new(20usize))
+        .bench(|| {
+            let mut s = Session::new(&sc, c, 7);
+            for l in lines.iter().take(20) {
+                black_box(s.step(l));
+            }
+        });
 }
 
 /// Parse and validate the rule file.

@@ -59,8 +59,15 @@ fn main() {
     println!("start-up pieces:");
     println!("  parse + validate rules   {:>10.2?}", t_rules);
     println!("  compile classifier       {:>10.2?}", t_compile);
-    println!("  parse built-in scenarios {:>10.2?} ({} scenarios)", t_scenarios, scenarios.len());
-    println!("engine time per turn (classify + partner step + record), {} turns:", times.len());
+    println!(
+        "  parse built-in scenarios {:>10.2?} ({} scenarios)",
+        t_scenarios,
+        scenarios.len()
+    );
+    println!(
+        "engine time per turn (classify + partner step + record), {} turns:",
+        times.len()
+    );
     println!("  p50 {:>10.2?}", pct(&times, 0.50));
     println!("  p90 {:>10.2?}", pct(&times, 0.90));
     println!("  p99 {:>10.2?}", pct(&times, 0.99));

@@ -419,10 +419,15 @@ fn pick_reply(ri: usize, r: &Reaction, st: &mut State) -> (Option<usize>, String
             .find(|(_, ms)| ms.contains(&m))
             .map(|(l, _)| l.as_str())
     };
-    let eligible: Vec<usize> = (0..r.replies.len())
-        .filter(|&i| r.replies[i].quotes.iter().all(|&m| quote(m).is_some()))
+    let quotable = |i: usize| r.replies[i].quotes.iter().all(|&m| quote(m).is_some());
+    let mut eligible: Vec<usize> = (0..r.replies.len())
+        .filter(|&i| quotable(i))
         .filter(|&i| !(r.replies[i].once && st.used.contains(&(ri, i))))
         .collect();
+    if eligible.is_empty() {
+        // Every reply was once-only and used: better to repeat one than to say nothing.
+        eligible = (0..r.replies.len()).filter(|&i| quotable(i)).collect();
+    }
     let fresh: Vec<usize> = eligible
         .iter()
         .copied()

@@ -7,22 +7,63 @@ use crate::common::*;
 fn no_networking_crate_is_in_the_dependency_tree() {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = std::process::Command::new(cargo)
-        .args(["tree", "--offline", "--locked", "--edges", "normal,build", "--prefix", "none", "--format", "{p}"])
+        .args([
+            "tree",
+            "--offline",
+            "--locked",
+            "--edges",
+            "normal,build",
+            "--prefix",
+            "none",
+            "--format",
+            "{p}",
+        ])
         .current_dir(root())
         .output()
         .expect("cargo tree runs");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let tree = String::from_utf8_lossy(&out.stdout);
-    let crates: Vec<&str> = tree.lines().filter_map(|l| l.split_whitespace().next()).collect();
+    let crates: Vec<&str> = tree
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
     assert!(crates.contains(&"regex"), "the tree was read: {tree}");
     const NETWORKING: &[&str] = &[
-        "reqwest", "hyper", "ureq", "curl", "curl-sys", "isahc", "surf", "h2", "http",
-        "tokio", "async-std", "mio", "socket2", "rustls", "native-tls", "openssl",
-        "openssl-sys", "tungstenite", "attohttpc", "minreq", "trust-dns-resolver",
-        "hickory-resolver", "quinn", "libssh2-sys", "git2",
+        "reqwest",
+        "hyper",
+        "ureq",
+        "curl",
+        "curl-sys",
+        "isahc",
+        "surf",
+        "h2",
+        "http",
+        "tokio",
+        "async-std",
+        "mio",
+        "socket2",
+        "rustls",
+        "native-tls",
+        "openssl",
+        "openssl-sys",
+        "tungstenite",
+        "attohttpc",
+        "minreq",
+        "trust-dns-resolver",
+        "hickory-resolver",
+        "quinn",
+        "libssh2-sys",
+        "git2",
     ];
     for name in NETWORKING {
-        assert!(!crates.contains(name), "networking crate `{name}` in the dependency tree");
+        assert!(
+            !crates.contains(name),
+            "networking crate `{name}` in the dependency tree"
+        );
     }
 }
 
@@ -44,7 +85,10 @@ fn saved_sessions_and_plans_are_owner_only() {
     assert!(out.status.success());
     let dir = env.home().join("transcripts");
     assert_eq!(mode(&dir), 0o700);
-    let files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    let files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
     assert_eq!(files.len(), 1);
     assert_eq!(mode(&files[0]), 0o600);
 }
@@ -78,7 +122,10 @@ fn forget_deletes_one_session_or_everything() {
     // A file that is not a transcript is never deleted.
     let precious = env.home().join("notes.txt");
     std::fs::write(&precious, "mine").unwrap();
-    let out = env.cmd(&["forget", precious.to_str().unwrap()]).output().unwrap();
+    let out = env
+        .cmd(&["forget", precious.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(precious.exists());
 
