@@ -152,3 +152,56 @@ fn the_explorer_reports_endings_reveals_and_unheard_replies() {
         "guide-following talks reach the good ending: {text}"
     );
 }
+
+/// For every built-in scenario, a guide-following playthrough ends reconnected and a
+/// mistake-laden one ends with the partner withdrawn or shut down
+/// (`tests/golden/playthroughs/ID.good.txt` and `ID.bad.txt`, seed 1).
+#[test]
+fn golden_playthroughs_end_as_the_guide_predicts() {
+    use rehearse::session::{Session, ending_outcome};
+    for (name, _) in builtin::files() {
+        let id = name.trim_end_matches(".ron");
+        let sc = builtin::get(id).unwrap();
+        let cl = rehearse::cli::classifier_for(&sc).unwrap();
+        for kind in ["good", "bad"] {
+            let path = root().join(format!("tests/golden/playthroughs/{id}.{kind}.txt"));
+            let script = std::fs::read_to_string(&path)
+                .unwrap_or_else(|_| panic!("missing {}", path.display()));
+            let mut s = Session::new(&sc, &cl, 1);
+            for line in script.lines() {
+                if s.is_over() {
+                    break;
+                }
+                let _ = s.step(line);
+            }
+            s.finish("end_of_input");
+            let trace: Vec<String> = s
+                .turns()
+                .iter()
+                .map(|t| {
+                    let moves: Vec<&str> = t.moves.iter().map(|m| m.mv.name()).collect();
+                    format!("{} [{}] {} -> {}", t.n, moves.join(","), t.user, t.openness)
+                })
+                .collect();
+            let end = s.end().unwrap();
+            let outcome = ending_outcome(&sc, end);
+            let trace = trace.join("\n");
+            if kind == "good" {
+                assert_eq!(
+                    outcome,
+                    Some(Outcome::Good),
+                    "{id}: the guide-following playthrough should reach a good (reconnected) ending, got {:?}:\n{trace}",
+                    end.ending
+                );
+            } else {
+                let band = sc.band_index(s.openness());
+                assert!(
+                    outcome == Some(Outcome::Bad) || band <= 1,
+                    "{id}: the mistake-laden playthrough should end withdrawn or shut down, got {:?} at {}:\n{trace}",
+                    end.ending,
+                    s.openness()
+                );
+            }
+        }
+    }
+}
