@@ -291,6 +291,9 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let classifier = classifier_for(&base)?;
     let stdin = io::stdin();
     let interactive = stdin.is_terminal() && io::stdout().is_terminal() && !args.json;
+    if io::stdout().is_terminal() && !args.json {
+        render::set_width(render::terminal_width());
+    }
     let opts = PlayOptions {
         seed: args.seed.unwrap_or_else(fresh_seed),
         json: args.json,

@@ -12,6 +12,30 @@ use crate::session::{End, Turn};
 use crate::term::{one_line, visible};
 use colored::{ColoredString, Colorize};
 use std::fmt::Write;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Width to wrap prose at; 0 leaves lines whole (piped output, files).
+static WIDTH: AtomicUsize = AtomicUsize::new(0);
+
+/// Wrap prose at `width` columns from now on (the CLI sets the terminal's width).
+pub fn set_width(width: usize) {
+    WIDTH.store(width, Ordering::Relaxed);
+}
+
+/// The terminal width, when stdout is a terminal.
+pub fn terminal_width() -> usize {
+    textwrap::termwidth()
+}
+
+/// Wrap a paragraph, continuing lines with `indent`; unchanged when wrapping is off.
+fn wrap(text: &str, indent: &str) -> String {
+    let width = WIDTH.load(Ordering::Relaxed);
+    if width < 20 {
+        return text.to_string();
+    }
+    let opts = textwrap::Options::new(width.min(100)).subsequent_indent(indent);
+    textwrap::fill(text, opts)
+}
 
 /// The note shown, once, when a line speaks of danger or self-harm.
 pub const SAFETY_NOTE: &str = "\
@@ -43,12 +67,14 @@ pub fn brief(sc: &Scenario, seed: u64) -> String {
         "{}\n",
         format!("seed {seed}: play again with --seed {seed} to hear the same replies").dimmed()
     );
-    let _ = writeln!(s, "{}\n", visible(sc.brief.trim()));
+    let _ = writeln!(s, "{}\n", wrap(&visible(sc.brief.trim()), ""));
     let _ = writeln!(
         s,
-        "{} {}\n",
-        "What you hope for:".bold(),
-        visible(sc.goal.trim())
+        "{}\n",
+        wrap(
+            &format!("{} {}", "What you hope for:".bold(), visible(sc.goal.trim())),
+            ""
+        )
     );
     let _ = writeln!(
         s,
@@ -62,10 +88,13 @@ pub fn brief(sc: &Scenario, seed: u64) -> String {
 }
 
 pub fn partner_says(sc: &Scenario, text: &str) -> String {
-    format!(
-        "{} {}",
-        format!("{}:", one_line(&sc.partner)).cyan().bold(),
-        visible(text.trim())
+    wrap(
+        &format!(
+            "{} {}",
+            format!("{}:", one_line(&sc.partner)).cyan().bold(),
+            visible(text.trim())
+        ),
+        "  ",
     )
 }
 
@@ -107,19 +136,19 @@ pub fn turn(sc: &Scenario, t: &Turn, echo_user: bool) -> String {
 
 /// `--coach`: a short inline note after a mistake, with a better phrasing.
 pub fn coach(a: &crate::coach::Advice) -> String {
-    format!(
-        "  {} {} {}\n  {} \"{}\"\n",
+    let note = format!(
+        "  {} {} {}",
         "coach:".yellow().bold(),
         visible(&a.advice),
-        format!("(step {}: {})", a.step, a.step_title).dimmed(),
-        "  try:".yellow(),
-        visible(&a.rewrite)
-    )
+        format!("(step {}: {})", a.step, a.step_title).dimmed()
+    );
+    let try_ = format!("    {} \"{}\"", "try:".yellow(), visible(&a.rewrite));
+    format!("{}\n{}\n", wrap(&note, "    "), wrap(&try_, "      "))
 }
 
 /// `/hint`.
 pub fn hint(text: &str) -> String {
-    format!("{} {}", "hint:".yellow().bold(), visible(text))
+    wrap(&format!("{} {}", "hint:".yellow().bold(), visible(text)), "  ")
 }
 
 /// After `/undo`.
