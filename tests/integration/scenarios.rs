@@ -124,6 +124,8 @@ fn the_documented_example_validates_and_plays() {
             "I've missed you, Maya.\n\
              What has it been like for you lately?\n\
              That makes sense.\n\
+             It sounds like you've been feeling left out for a while.\n\
+             How is the new job treating you?\n\
              Let's call on Sunday at 6.\n",
         )
         .output()
