@@ -12,3 +12,4 @@ mod properties;
 mod repl;
 mod review;
 mod scenarios;
+mod targets;
