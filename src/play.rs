@@ -7,7 +7,7 @@ use crate::coach::{Advice, Coach, HintState};
 use crate::moves::Kind;
 use crate::render;
 use crate::scenario::Scenario;
-use crate::score::{Scorecard, score};
+use crate::score::{Scorecard, add_advice, score};
 use crate::session::{End, Session, StepResult, Turn};
 use crate::transcript::{EndRecord, Event, Header, Journal, lock};
 use serde_json::json;
@@ -273,7 +273,8 @@ pub fn run(
         outcome_kind: None,
         text: None,
     });
-    let card = score(scenario, session.turns(), Some(&end));
+    let mut card = score(scenario, session.turns(), Some(&end));
+    add_advice(&mut card, session.turns(), coach, &scenario.partner);
     let card_json = serde_json::to_value(&card).expect("scorecards serialise");
     record(
         &Event::End(EndRecord {

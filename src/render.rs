@@ -72,7 +72,11 @@ pub fn brief(sc: &Scenario, seed: u64) -> String {
         s,
         "{}\n",
         wrap(
-            &format!("{} {}", "What you hope for:".bold(), visible(sc.goal.trim())),
+            &format!(
+                "{} {}",
+                "What you hope for:".bold(),
+                visible(sc.goal.trim())
+            ),
             ""
         )
     );
@@ -148,7 +152,10 @@ pub fn coach(a: &crate::coach::Advice) -> String {
 
 /// `/hint`.
 pub fn hint(text: &str) -> String {
-    wrap(&format!("{} {}", "hint:".yellow().bold(), visible(text)), "  ")
+    wrap(
+        &format!("{} {}", "hint:".yellow().bold(), visible(text)),
+        "  ",
+    )
 }
 
 /// After `/undo`.
@@ -385,6 +392,62 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
     }
     if !any {
         let _ = writeln!(s, "  none");
+    }
+    if !card.advice.is_empty() {
+        let _ = writeln!(s, "\n{}", "Better phrasings".bold());
+        for a in &card.advice {
+            let _ = writeln!(
+                s,
+                "{}",
+                wrap(
+                    &format!(
+                        "  turn {} ({}): try \"{}\" (step {}: {})",
+                        a.turn,
+                        a.mv.label(),
+                        visible(&a.rewrite),
+                        a.step,
+                        crate::moves::Step::ALL
+                            .iter()
+                            .find(|s| s.number() == a.step)
+                            .map_or("", |s| s.title())
+                    ),
+                    "    "
+                )
+            );
+        }
+    }
+    let l = &card.listening;
+    if l.questions > 0 || l.reflections > 0 {
+        let ratio = l
+            .ratio
+            .map_or_else(String::new, |r| format!(" ({r:.1}:1, {})", l.mark));
+        let _ = writeln!(
+            s,
+            "\n{} {} reflection{} to {} question{}{ratio}. Fair is 1:1, good is 2:1: reflect more than you ask.",
+            "Listening:".bold(),
+            l.reflections,
+            if l.reflections == 1 { "" } else { "s" },
+            l.questions,
+            if l.questions == 1 { "" } else { "s" },
+        );
+    }
+    if !card.prerequisites.is_empty() {
+        let _ = writeln!(
+            s,
+            "\n{}",
+            "Before the talk (the guide's prerequisites)".bold()
+        );
+        for p in &card.prerequisites {
+            let mark = if p.met { "✓".green() } else { "✗".red() };
+            let _ = writeln!(
+                s,
+                "{}",
+                wrap(
+                    &format!("  {mark} {}: {}", p.name, visible(&p.note)),
+                    "    "
+                )
+            );
+        }
     }
     if card.reveals_total > 0 {
         let _ = writeln!(

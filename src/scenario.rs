@@ -42,6 +42,10 @@ pub struct RawScenario {
     /// The "two weeks later" check-in, offered after a plan and a follow-up were agreed.
     #[serde(default)]
     pub check_in: Option<RawCheckIn>,
+    /// When the scene opens at a hard moment (the guide's timing prerequisite), what makes
+    /// it hard: the scorecard notes whether the user offered a better time.
+    #[serde(default)]
+    pub moment: Option<String>,
 }
 
 /// How the partner opens the follow-up talk. `{plan}` is replaced with the user's own
@@ -313,6 +317,7 @@ pub struct Scenario {
     /// A hash of the source text, to tell an edited scenario from the original.
     pub content_hash: String,
     pub check_in: Option<CheckInText>,
+    pub moment: Option<String>,
 }
 
 /// A scenario's own words for the follow-up check-in.
@@ -760,6 +765,7 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
         reveals,
         endings,
         content_hash: content_hash(source),
+        moment: raw.moment.filter(|m| !m.trim().is_empty()),
         check_in: raw.check_in.map(|c| CheckInText {
             openness: c.openness.clamp(0, 100),
             went_well: c.went_well,

@@ -60,6 +60,134 @@ pub struct Scorecard {
     pub revealed: Vec<String>,
     pub reveals_total: usize,
     pub parts: Vec<Part>,
+    /// Reflections to questions, as in motivational-interviewing coding (MITI).
+    #[serde(default)]
+    pub listening: Listening,
+    /// The guide's prerequisites, where the talk shows them.
+    #[serde(default)]
+    pub prerequisites: Vec<Prerequisite>,
+    /// A better phrasing for each mistake line (filled in with [`add_advice`]).
+    #[serde(default)]
+    pub advice: Vec<TurnAdvice>,
+}
+
+/// Reflections to questions: 1:1 is the usual "fair" mark, 2:1 "good".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Listening {
+    pub reflections: u32,
+    pub questions: u32,
+    /// reflections / questions, when there was a question.
+    pub ratio: Option<f64>,
+    /// `good` (>= 2:1), `fair` (>= 1:1), `below fair`, or `no questions`.
+    pub mark: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prerequisite {
+    pub name: String,
+    pub met: bool,
+    pub note: String,
+}
+
+/// The coach's better phrasing for one mistake line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TurnAdvice {
+    pub turn: u32,
+    #[serde(rename = "move")]
+    pub mv: Move,
+    pub step: u8,
+    pub advice: String,
+    pub rewrite: String,
+}
+
+/// Add the coach's better phrasing for every mistake line of `turns`.
+pub fn add_advice(
+    card: &mut Scorecard,
+    turns: &[Turn],
+    coach: &crate::coach::Coach,
+    partner: &str,
+) {
+    card.advice = turns
+        .iter()
+        .flat_map(|t| {
+            t.moves
+                .iter()
+                .filter(|m| m.kind == Kind::Mistake)
+                .filter_map(move |m| coach.advise(m.mv, &t.user, partner).map(|a| (t.n, a)))
+        })
+        .map(|(turn, a)| TurnAdvice {
+            turn,
+            mv: a.mv,
+            step: a.step,
+            advice: a.advice,
+            rewrite: a.rewrite,
+        })
+        .collect();
+}
+
+fn listening(turns: &[Turn]) -> Listening {
+    let has = |t: &Turn, m: Move| t.moves.iter().any(|x| x.mv == m);
+    let reflections = turns
+        .iter()
+        .filter(|t| has(t, Move::ReflectiveListening))
+        .count() as u32;
+    let questions = turns
+        .iter()
+        .filter(|t| t.user.contains('?') || has(t, Move::OpenQuestion))
+        .count() as u32;
+    let ratio = (questions > 0).then(|| f64::from(reflections) / f64::from(questions));
+    let mark = match ratio {
+        None => "no questions",
+        Some(r) if r >= 2.0 => "good",
+        Some(r) if r >= 1.0 => "fair",
+        Some(_) => "below fair",
+    };
+    Listening {
+        reflections,
+        questions,
+        ratio,
+        mark: mark.into(),
+    }
+}
+
+fn prerequisites(sc: &Scenario, turns: &[Turn]) -> Vec<Prerequisite> {
+    let mut out = Vec::new();
+    if let Some(first) = turns.first() {
+        let hot = first.moves.iter().find(|m| m.kind == Kind::Mistake);
+        out.push(Prerequisite {
+            name: "Come in curious, not accusing".into(),
+            met: hot.is_none(),
+            note: match hot {
+                None => "Your first line carried no mistake.".into(),
+                Some(m) => format!(
+                    "Your first line was {}. The guide asks you to check your own state before you start; if it is panic, take fifteen minutes to settle first.",
+                    m.mv.label()
+                ),
+            },
+        });
+    }
+    if let Some(moment) = &sc.moment {
+        let deferred = turns.iter().take(3).any(|t| {
+            t.moves.iter().any(|m| {
+                matches!(
+                    m.mv,
+                    Move::GivingSpace | Move::FollowUp | Move::ConcretePlan
+                )
+            })
+        });
+        out.push(Prerequisite {
+            name: "Pick a calm moment".into(),
+            met: deferred,
+            note: if deferred {
+                format!("{moment} You offered a better time, or space, early on.")
+            } else {
+                format!(
+                    "{moment} The guide suggests a calm time with an hour free: offering to talk later is a good first move here."
+                )
+            },
+        });
+    }
+    out
 }
 
 impl Scorecard {
@@ -209,6 +337,9 @@ pub fn score(sc: &Scenario, turns: &[Turn], end: Option<&End>) -> Scorecard {
         revealed,
         reveals_total: sc.reveals.len(),
         parts,
+        listening: listening(turns),
+        prerequisites: prerequisites(sc, turns),
+        advice: Vec::new(),
     }
 }
 
@@ -272,5 +403,38 @@ mod tests {
             good.score,
             bad.score
         );
+    }
+}
+
+#[cfg(test)]
+mod listening_tests {
+    use super::*;
+    use crate::classify::Classifier;
+    use crate::session::Session;
+
+    #[test]
+    fn reflections_to_questions_and_prerequisites() {
+        let src = include_str!("../tests/fixtures/scenarios/ok/small-talk.ron").replace(
+            "    max_turns: 12,",
+            "    max_turns: 12,\n    moment: \"Jo is about to leave.\",",
+        );
+        let sc = Scenario::parse("s.ron", &src).unwrap();
+        let cl = Classifier::builtin();
+        let mut s = Session::new(&sc, &cl, 1);
+        for l in [
+            "You never call me.",
+            "What has been going on for you?",
+            "It sounds like you've been stretched really thin.",
+            "So what I'm hearing is that the shifts leave you wiped out.",
+        ] {
+            let _ = s.step(l);
+        }
+        let card = score(&sc, s.turns(), None);
+        assert_eq!(card.listening.questions, 1);
+        assert_eq!(card.listening.reflections, 2, "{:?}", s.turns());
+        assert_eq!(card.listening.mark, "good");
+        assert_eq!(card.prerequisites.len(), 2);
+        assert!(!card.prerequisites[0].met, "the talk opened with criticism");
+        assert!(!card.prerequisites[1].met, "no better time was offered");
     }
 }
