@@ -93,6 +93,9 @@ pub struct Classifier {
     patterns: Vec<Lazy>,
     pattern_rule: Vec<usize>,
     compiled: Vec<CompiledRule>,
+    /// The straightforward algorithm, compiled on first use (tests only): the oracle the
+    /// fast path is checked against.
+    reference: OnceLock<Reference>,
 }
 
 impl Classifier {
@@ -135,6 +138,7 @@ impl Classifier {
             patterns,
             pattern_rule,
             compiled,
+            reference: OnceLock::new(),
         })
     }
 
@@ -249,6 +253,131 @@ impl Classifier {
                 out.push((ri, span.0, span.1));
             }
         }
+    }
+}
+
+/// The reference classifier: every pattern's own regex over the line (the original
+/// normaliser), each rule's exceptions as one alternation. Slow and plainly right; the
+/// equivalence tests hold the fast path to it.
+struct Reference {
+    patterns: Vec<Regex>,
+    exceptions: Vec<Option<Regex>>,
+}
+
+impl Reference {
+    fn new(rules: &RuleSet) -> Reference {
+        let mut patterns = Vec::new();
+        let mut exceptions = Vec::new();
+        for r in &rules.rules {
+            for p in &r.expanded {
+                patterns.push(Regex::new(p).expect("validated pattern"));
+            }
+            exceptions.push(if r.expanded_exceptions.is_empty() {
+                None
+            } else {
+                let joined = r
+                    .expanded_exceptions
+                    .iter()
+                    .map(|e| format!("(?:{e})"))
+                    .collect::<Vec<_>>()
+                    .join("|");
+                Some(Regex::new(&joined).expect("validated exceptions"))
+            });
+        }
+        Reference {
+            patterns,
+            exceptions,
+        }
+    }
+}
+
+impl Classifier {
+    /// The straightforward algorithm (the reference for the equivalence tests): run every
+    /// pattern's regex over the line. Compiles its regexes on first call; never used by
+    /// the program itself.
+    #[doc(hidden)]
+    pub fn classify_reference(&self, line: &str, ctx: Context) -> Classification {
+        let re = self.reference.get_or_init(|| Reference::new(&self.rules));
+        let norm = crate::text::reference::normalize(line, &self.rules.substitutions);
+        let text = norm.text.as_str();
+        let mut found: Vec<(usize, usize, usize)> = Vec::new();
+        for (pi, pattern) in re.patterns.iter().enumerate() {
+            let ri = self.pattern_rule[pi];
+            let rule = &self.rules.rules[ri];
+            if rule.when == When::AfterSpaceRequest && !ctx.after_space_request {
+                continue;
+            }
+            let vetoes: Vec<(usize, usize)> = match re.exceptions[ri].as_ref() {
+                Some(ex) => ex.find_iter(text).map(|m| (m.start(), m.end())).collect(),
+                None => Vec::new(),
+            };
+            for m in pattern.find_iter(text) {
+                let span = (m.start(), m.end());
+                if !vetoes.iter().any(|&v| overlaps(span, v)) {
+                    found.push((ri, span.0, span.1));
+                }
+            }
+        }
+        let overriders: Vec<(Move, usize, usize)> = found
+            .iter()
+            .flat_map(|&(ri, s, e)| {
+                self.rules.rules[ri]
+                    .overrides
+                    .iter()
+                    .map(move |&m| (m, s, e))
+            })
+            .collect();
+        let overridden = |mv: Move, s: usize, e: usize| {
+            let s = text[s..e]
+                .find(|c: char| c.is_alphanumeric())
+                .map_or(s, |k| s + k);
+            overriders
+                .iter()
+                .any(|&(m, os, oe)| m == mv && os <= s && s < oe.max(os + 1))
+        };
+        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        for &(ri, s, e) in &found {
+            if let Label::Move(mv) = self.rules.rules[ri].label
+                && overridden(mv, s, e)
+            {
+                continue;
+            }
+            match hits.iter_mut().find(|h| h.0 == ri) {
+                Some(h) if s < h.1 => *h = (ri, s, e),
+                Some(_) => {}
+                None => hits.push((ri, s, e)),
+            }
+        }
+        hits.sort_by_key(|h| (h.1, h.0));
+        let mut out = Classification::default();
+        for (ri, s, e) in hits {
+            let rule: &Rule = &self.rules.rules[ri];
+            let (start, end) = norm.original_span(s, e);
+            match rule.label {
+                Label::Safety => {
+                    if out.safety.is_none() {
+                        out.safety = Some(SafetyFlag {
+                            rule: rule.id.clone(),
+                            start,
+                            end,
+                        });
+                    }
+                }
+                Label::Move(mv) => {
+                    if out.has(mv) {
+                        continue;
+                    }
+                    out.moves.push(MoveMatch {
+                        mv,
+                        kind: mv.kind(),
+                        rule: rule.id.clone(),
+                        start,
+                        end,
+                    });
+                }
+            }
+        }
+        out
     }
 }
 

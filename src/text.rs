@@ -180,6 +180,160 @@ fn push_lower(word: &mut String, c: char) {
     }
 }
 
+/// The original normaliser, kept verbatim as the reference the fast one is tested against.
+#[doc(hidden)]
+pub mod reference {
+    use super::Normalized;
+    use std::collections::HashMap;
+
+    fn is_word_char(c: char) -> bool {
+        c.is_alphanumeric() || c == '\'' || c == '\u{2019}' || c == '\u{2018}'
+    }
+
+    fn canonical_char(c: char) -> Option<char> {
+        Some(match c {
+            '\u{2018}' | '\u{2019}' | '\u{201B}' | '`' | '\u{00B4}' | '\u{2032}' => '\'',
+            '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{00AB}' | '\u{00BB}' => '"',
+            '\u{2010}'..='\u{2015}' | '\u{2212}' => '-',
+            c if c.is_whitespace() || c.is_control() => ' ',
+            c => return if c.is_control() { None } else { Some(c) },
+        })
+    }
+
+    struct Builder {
+        out: String,
+        origin: Vec<(usize, usize)>,
+    }
+
+    impl Builder {
+        fn push(&mut self, c: char, span: (usize, usize)) {
+            let before = self.out.len();
+            self.out.push(c);
+            for _ in before..self.out.len() {
+                self.origin.push(span);
+            }
+        }
+
+        fn push_str(&mut self, s: &str, span: (usize, usize)) {
+            self.out.push_str(s);
+            self.origin.extend(std::iter::repeat_n(span, s.len()));
+        }
+
+        fn last(&self) -> Option<char> {
+            self.out.chars().next_back()
+        }
+    }
+
+    /// Normalise `line` using the word `substitutions` (keys in canonical lower case).
+    pub fn normalize(line: &str, substitutions: &HashMap<String, String>) -> Normalized {
+        let mut b = Builder {
+            out: String::with_capacity(line.len() + 8),
+            origin: Vec::with_capacity(line.len() + 8),
+        };
+        let mut iter = line.char_indices().peekable();
+        let mut word = String::new();
+        while let Some((i, c)) = iter.next() {
+            if is_word_char(c) {
+                // Gather the whole word; quotes around it ('fine', 'u') are not part of it.
+                let start = i;
+                let mut end = i + c.len_utf8();
+                while let Some(&(j, d)) = iter.peek() {
+                    if !is_word_char(d) {
+                        break;
+                    }
+                    end = j + d.len_utf8();
+                    iter.next();
+                }
+                let raw = &line[start..end];
+                let core = raw.trim_start_matches(is_quote);
+                let core_start = start + (raw.len() - core.len());
+                let core = core.trim_end_matches(is_quote);
+                let core_end = core_start + core.len();
+                word.clear();
+                for d in core.chars() {
+                    push_lower(&mut word, d);
+                }
+                match substitutions.get(word.as_str()) {
+                    Some(rep) if !core.is_empty() => {
+                        push_chars(&mut b, line, start, core_start);
+                        b.push_str(rep, (core_start, core_end));
+                        push_chars(&mut b, line, core_end, end);
+                    }
+                    // Keep a per-character map so spans inside a word stay exact.
+                    _ => push_chars(&mut b, line, start, end),
+                }
+                continue;
+            }
+            let span = (i, i + c.len_utf8());
+            let Some(c) = canonical_char(c) else { continue };
+            match c {
+                ' ' => {
+                    if !matches!(b.last(), None | Some(' ')) {
+                        b.push(' ', span);
+                    }
+                }
+                '!' | '?' => match b.last() {
+                    Some('!') if c == '?' => {
+                        b.out.pop();
+                        b.origin.pop();
+                        b.push('?', span);
+                    }
+                    Some('!' | '?') => {
+                        if let Some(last) = b.origin.last_mut() {
+                            last.1 = span.1;
+                        }
+                    }
+                    _ => b.push(c, span),
+                },
+                '.' if b.out.ends_with("...") => {
+                    if let Some(last) = b.origin.last_mut() {
+                        last.1 = span.1;
+                    }
+                }
+                '\u{2026}' => b.push_str("...", span),
+                c => {
+                    for l in c.to_lowercase() {
+                        b.push(l, span);
+                    }
+                }
+            }
+        }
+        if b.out.ends_with(' ') {
+            b.out.pop();
+            b.origin.pop();
+        }
+        Normalized {
+            text: b.out,
+            origin: b.origin,
+            original_len: line.len(),
+        }
+    }
+
+    fn is_quote(c: char) -> bool {
+        matches!(c, '\'' | '\u{2019}' | '\u{2018}')
+    }
+
+    /// Copy `line[from..to]` in canonical lower case, each char mapped to its own span.
+    fn push_chars(b: &mut Builder, line: &str, from: usize, to: usize) {
+        let mut k = from;
+        for d in line[from..to].chars() {
+            let span = (k, k + d.len_utf8());
+            let d = canonical_char(d).unwrap_or(d);
+            for l in d.to_lowercase() {
+                b.push(l, span);
+            }
+            k = span.1;
+        }
+    }
+
+    fn push_lower(word: &mut String, c: char) {
+        let c = canonical_char(c).unwrap_or(c);
+        for l in c.to_lowercase() {
+            word.push(l);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
