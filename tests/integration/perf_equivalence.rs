@@ -113,7 +113,7 @@ fn generated(rules: &RuleSet, seeds: &[String], n: usize, seed: u64) -> Vec<Stri
                 0 => line = line.to_uppercase(),
                 1 => {
                     let at = cut(&line, &mut rng);
-                    let odd: &str = *rng.pick(ODD);
+                    let odd = *rng.pick(ODD);
                     line.insert_str(at, odd);
                 }
                 2 => {
@@ -127,7 +127,7 @@ fn generated(rules: &RuleSet, seeds: &[String], n: usize, seed: u64) -> Vec<Stri
                     let at2 = cut(&other, &mut rng);
                     line = format!("{}{}", &line[..at], &other[at2..]);
                 }
-                4 => line = line.replace('\'', "").replace('’', ""),
+                4 => line = line.replace(['\'', '’'], ""),
                 5 => line = line.replace('\'', "\u{2019}").replace(' ', "  "),
                 6 => {
                     let at = cut(&line, &mut rng);
