@@ -57,6 +57,9 @@ pub struct Repl {
     history: Option<std::path::PathBuf>,
 }
 
+/// What Ctrl-C did: the first clears the line, a second one in a row ends the talk.
+const CTRL_C_NOTE: &str = "(line cleared: press Ctrl-C again, or Ctrl-D, to end the talk)";
+
 impl Repl {
     pub fn new(history: Option<std::path::PathBuf>) -> rustyline::Result<Repl> {
         let config = rustyline::Config::builder()
@@ -74,6 +77,7 @@ impl Repl {
 impl LineSource for Repl {
     fn next_line(&mut self, prompt: &str) -> io::Result<Option<String>> {
         use rustyline::error::ReadlineError;
+        let mut interrupted = false;
         loop {
             match self.editor.readline(prompt) {
                 Ok(line) => {
@@ -83,8 +87,12 @@ impl LineSource for Repl {
                     return Ok(Some(line));
                 }
                 Err(ReadlineError::Interrupted) => {
-                    // Ctrl-C clears the line; the talk goes on.
-                    eprintln!("(line cleared: Ctrl-D or /quit ends the talk)");
+                    // Ctrl-C clears the line; twice in a row ends the talk properly.
+                    if interrupted {
+                        return Ok(None);
+                    }
+                    interrupted = true;
+                    eprintln!("{CTRL_C_NOTE}");
                 }
                 Err(ReadlineError::Eof) => return Ok(None),
                 Err(ReadlineError::Io(e)) => return Err(e),

@@ -360,11 +360,17 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
                     "  {} {}. {} — turn {t} ({by})",
                     "✓".green(),
                     st.step,
-                    st.title
+                    visible(&st.title)
                 );
             }
             None => {
-                let _ = writeln!(s, "  {} {}. {}", "·".dimmed(), st.step, st.title.dimmed());
+                let _ = writeln!(
+                    s,
+                    "  {} {}. {}",
+                    "·".dimmed(),
+                    st.step,
+                    visible(&st.title).dimmed()
+                );
             }
         }
     }
@@ -466,7 +472,12 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
         } else {
             points.normal()
         };
-        let _ = writeln!(s, "  {points}  {}: {}", p.label, p.detail);
+        let _ = writeln!(
+            s,
+            "  {points}  {}: {}",
+            visible(&p.label),
+            visible(&p.detail)
+        );
     }
     s
 }

@@ -6,6 +6,7 @@ mod common;
 mod classify;
 mod cli;
 mod faults;
+mod hostile;
 mod perf_equivalence;
 mod play;
 mod privacy;

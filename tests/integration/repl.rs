@@ -66,3 +66,32 @@ fn ctrl_c_clears_the_line_and_ctrl_d_ends_with_the_scorecard() {
     s.expect("after 1 turn.").unwrap();
     s.expect(expectrl::Eof).unwrap();
 }
+
+#[test]
+fn ctrl_c_twice_ends_the_talk_and_closes_the_transcript() {
+    let env = Env::new();
+    let t = env.home().join("t.jsonl");
+    let mut s = spawn(
+        &env,
+        &[
+            "play",
+            FIXTURE,
+            "--seed",
+            "2",
+            "--transcript",
+            t.to_str().unwrap(),
+        ],
+    );
+    s.expect("you> ").unwrap();
+    s.send_line("I miss you.").unwrap();
+    s.expect("openness [").unwrap();
+    s.expect("you> ").unwrap();
+    s.send(ControlCode::EndOfText).unwrap();
+    s.expect("press Ctrl-C again").unwrap();
+    s.send(ControlCode::EndOfText).unwrap();
+    s.expect("Scorecard: ").unwrap();
+    s.expect(expectrl::Eof).unwrap();
+    let events = json_lines(&std::fs::read_to_string(&t).unwrap());
+    assert_eq!(events.last().unwrap()["type"], "end");
+    assert_eq!(events.last().unwrap()["scorecard"]["turns"], 1);
+}
