@@ -1,8 +1,10 @@
 //! The classifier: a line in, the moves it carries out, each with the rule that found it
 //! and the byte span of the words that triggered it.
 //!
-//! One `RegexSet` pass over the normalised line finds every candidate pattern; only those
-//! candidates then run their own regex for a span and their rule's exceptions. A rule's
+//! One Aho-Corasick pass over the normalised line finds the literals that every match of
+//! a pattern must contain (read off each pattern's syntax tree); only the patterns whose
+//! literals all occurred then run their own regex for a span, and their rule's exceptions
+//! only when they matched. A rule's
 //! exceptions veto a match they overlap ("you never know"), and a rule that fires can
 //! override other moves whose match starts inside its own (an attack dressed as a
 //! feeling is criticism, not an I-statement). Compiled once per process and shared.
@@ -10,9 +12,10 @@
 use crate::moves::{Kind, Move};
 use crate::rules::{Label, Rule, RuleSet, When};
 use crate::text::{Normalized, normalize};
-use regex::{Regex, RegexSet, RegexSetBuilder};
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use regex::{Regex, RegexBuilder};
 use serde::Serialize;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// What the session knows that can change how a line reads.
 #[derive(Debug, Clone, Copy, Default)]
@@ -60,11 +63,14 @@ impl Classification {
     }
 }
 
-/// A regex compiled on first use: most patterns are only needed once the shared set
-/// says they may match, so start-up pays for the set alone.
+/// A regex compiled on first use, so building a classifier pays only for the prefilter.
 struct Lazy {
     source: String,
     regex: OnceLock<Regex>,
+    /// The same pattern without Unicode classes and boundaries (`None` if it needs
+    /// Unicode to compile): on an ASCII line it matches exactly what `regex` matches, with
+    /// a far smaller automaton.
+    ascii: OnceLock<Option<regex::bytes::Regex>>,
 }
 
 impl Lazy {
@@ -72,74 +78,338 @@ impl Lazy {
         Lazy {
             source,
             regex: OnceLock::new(),
+            ascii: OnceLock::new(),
         }
+    }
+
+    /// Compile both forms now.
+    fn warm(&self) {
+        self.find_iter("").count();
+        self.get();
+    }
+
+    /// Every match in `text`, leftmost-first, as the Unicode regex finds them.
+    fn find_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
+        let ascii = if text.is_ascii() {
+            self.ascii
+                .get_or_init(|| {
+                    regex::bytes::RegexBuilder::new(&self.source)
+                        .unicode(false)
+                        .size_limit(256 << 20)
+                        .build()
+                        .ok()
+                })
+                .as_ref()
+        } else {
+            None
+        };
+        let (a, u) = match ascii {
+            Some(re) => (
+                Some(re.find_iter(text.as_bytes()).map(|m| (m.start(), m.end()))),
+                None,
+            ),
+            None => (
+                None,
+                Some(self.get().find_iter(text).map(|m| (m.start(), m.end()))),
+            ),
+        };
+        a.into_iter().flatten().chain(u.into_iter().flatten())
     }
 
     fn get(&self) -> &Regex {
-        // Every pattern was compiled once during rule validation, so this cannot fail.
-        self.regex
-            .get_or_init(|| Regex::new(&self.source).expect("validated pattern"))
+        self.regex.get_or_init(|| {
+            // The syntax was checked during rule validation; the roomy size limit keeps a
+            // large word class from failing here.
+            RegexBuilder::new(&self.source)
+                .size_limit(256 << 20)
+                .build()
+                .expect("validated pattern")
+        })
     }
 }
 
-struct CompiledRule {
-    exceptions: Option<Lazy>,
-}
-
-/// Compiled rules, ready to classify lines.
-pub struct Classifier {
-    rules: RuleSet,
-    set: RegexSet,
+/// What the fast path needs besides the rules: the literal prefilter and one lazily
+/// compiled regex per pattern and per rule's exceptions.
+struct Engine {
+    prefilter: Prefilter,
     patterns: Vec<Lazy>,
-    pattern_rule: Vec<usize>,
-    compiled: Vec<CompiledRule>,
-    /// The straightforward algorithm, compiled on first use (tests only): the oracle the
-    /// fast path is checked against.
-    reference: OnceLock<Reference>,
+    exceptions: Vec<Option<Lazy>>,
 }
 
-impl Classifier {
-    /// Compile a validated rule set. Patterns were checked during validation.
-    pub fn new(rules: RuleSet) -> Result<Classifier, regex::Error> {
-        let mut all = Vec::new();
-        let mut pattern_rule = Vec::new();
-        for (i, r) in rules.rules.iter().enumerate() {
+impl Engine {
+    fn new(rules: &RuleSet) -> Engine {
+        let mut patterns = Vec::new();
+        let mut requirements = Vec::new();
+        for r in &rules.rules {
             for p in &r.expanded {
-                all.push(p.as_str());
-                pattern_rule.push(i);
+                requirements.push(literals::requirements(p));
+                patterns.push(Lazy::new(p.clone()));
             }
         }
-        let set = RegexSetBuilder::new(&all)
-            .dfa_size_limit(32 << 20)
-            .size_limit(64 << 20)
-            .build()?;
-        let patterns = all.iter().map(|p| Lazy::new(p.to_string())).collect();
-        let compiled = rules
+        let exceptions = rules
             .rules
             .iter()
             .map(|r| {
-                let exceptions = if r.expanded_exceptions.is_empty() {
-                    None
-                } else {
+                (!r.expanded_exceptions.is_empty()).then(|| {
                     let joined = r
                         .expanded_exceptions
                         .iter()
                         .map(|e| format!("(?:{e})"))
                         .collect::<Vec<_>>()
                         .join("|");
-                    Some(Lazy::new(joined))
-                };
-                CompiledRule { exceptions }
+                    Lazy::new(joined)
+                })
             })
             .collect();
-        Ok(Classifier {
-            rules,
-            set,
+        Engine {
+            prefilter: Prefilter::new(&requirements),
             patterns,
-            pattern_rule,
-            compiled,
-            reference: OnceLock::new(),
-        })
+            exceptions,
+        }
+    }
+
+    /// Compile every regex now (a background thread does this while the user reads).
+    fn warm(&self) {
+        for p in self.patterns.iter().chain(self.exceptions.iter().flatten()) {
+            p.warm();
+        }
+    }
+}
+
+/// Which patterns may match a line: per pattern, groups of literals ("one of these
+/// occurs in any match"), all of which must occur. One Aho-Corasick automaton finds every
+/// literal of every group in one pass; a pattern runs only when its groups all occurred.
+/// Patterns with no usable literal always run.
+struct Prefilter {
+    ac: Option<AhoCorasick>,
+    /// Literal → the groups it belongs to (CSR: `lit_start[l]..lit_start[l + 1]`).
+    lit_start: Vec<u32>,
+    lit_group: Vec<u32>,
+    /// Group → the patterns whose primary (most selective) group it is.
+    prim_start: Vec<u32>,
+    prim_pattern: Vec<u32>,
+    /// Pattern → its other groups.
+    sec_start: Vec<u32>,
+    sec_group: Vec<u32>,
+    /// Patterns without a usable literal.
+    always: Vec<u32>,
+    groups: usize,
+    patterns: usize,
+}
+
+fn csr(lists: &[Vec<u32>]) -> (Vec<u32>, Vec<u32>) {
+    let mut start = Vec::with_capacity(lists.len() + 1);
+    let mut items = Vec::new();
+    start.push(0);
+    for l in lists {
+        items.extend_from_slice(l);
+        start.push(items.len() as u32);
+    }
+    (start, items)
+}
+
+impl Prefilter {
+    fn new(requirements: &[Vec<Vec<Vec<u8>>>]) -> Prefilter {
+        use std::collections::HashMap;
+        let mut group_ids: HashMap<&[Vec<u8>], u32> = HashMap::new();
+        let mut lit_ids: HashMap<&[u8], u32> = HashMap::new();
+        let mut lits: Vec<&[u8]> = Vec::new();
+        let mut lit_groups: Vec<Vec<u32>> = Vec::new();
+        let mut prim: Vec<Vec<u32>> = Vec::new();
+        let mut sec: Vec<Vec<u32>> = Vec::new();
+        let mut always = Vec::new();
+        for (pi, reqs) in requirements.iter().enumerate() {
+            let mut mine = Vec::new();
+            for set in reqs {
+                let next = group_ids.len() as u32;
+                let g = *group_ids.entry(set.as_slice()).or_insert(next);
+                if g == next {
+                    prim.push(Vec::new());
+                    for lit in set {
+                        let next = lits.len() as u32;
+                        let l = *lit_ids.entry(lit.as_slice()).or_insert(next);
+                        if l == next {
+                            lits.push(lit);
+                            lit_groups.push(Vec::new());
+                        }
+                        lit_groups[l as usize].push(g);
+                    }
+                }
+                if !mine.contains(&g) {
+                    mine.push(g);
+                }
+            }
+            match mine.split_first() {
+                Some((&first, rest)) => {
+                    prim[first as usize].push(pi as u32);
+                    sec.push(rest.to_vec());
+                }
+                None => {
+                    always.push(pi as u32);
+                    sec.push(Vec::new());
+                }
+            }
+        }
+        let ac = (!lits.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .kind(Some(AhoCorasickKind::ContiguousNFA))
+                .build(&lits)
+                .expect("literal automaton")
+        });
+        let (lit_start, lit_group) = csr(&lit_groups);
+        let (prim_start, prim_pattern) = csr(&prim);
+        let (sec_start, sec_group) = csr(&sec);
+        Prefilter {
+            ac,
+            lit_start,
+            lit_group,
+            prim_start,
+            prim_pattern,
+            sec_start,
+            sec_group,
+            always,
+            groups: prim.len(),
+            patterns: requirements.len(),
+        }
+    }
+
+    /// Mark in `s.candidates` every pattern that may match `text`.
+    fn candidates(&self, text: &str, s: &mut Scratch) {
+        let words = |n: usize| n.div_ceil(64);
+        s.group_hit.clear();
+        s.group_hit.resize(words(self.groups), 0);
+        s.candidates.clear();
+        s.candidates.resize(words(self.patterns), 0);
+        if let Some(ac) = &self.ac {
+            s.lit_seen.clear();
+            s.lit_seen.resize(self.lit_start.len().div_ceil(64), 0);
+            for m in ac.find_overlapping_iter(text) {
+                let l = m.pattern().as_usize();
+                if s.lit_seen[l / 64] & (1 << (l % 64)) != 0 {
+                    continue;
+                }
+                s.lit_seen[l / 64] |= 1 << (l % 64);
+                for &g in
+                    &self.lit_group[self.lit_start[l] as usize..self.lit_start[l + 1] as usize]
+                {
+                    s.group_hit[g as usize / 64] |= 1 << (g % 64);
+                }
+            }
+        }
+        for &p in &self.always {
+            s.candidates[p as usize / 64] |= 1 << (p % 64);
+        }
+        let hit = |g: u32, s: &Scratch| s.group_hit[g as usize / 64] & (1 << (g % 64)) != 0;
+        for w in 0..s.group_hit.len() {
+            let mut bits = s.group_hit[w];
+            while bits != 0 {
+                let g = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                for &p in
+                    &self.prim_pattern[self.prim_start[g] as usize..self.prim_start[g + 1] as usize]
+                {
+                    let p = p as usize;
+                    let sec =
+                        &self.sec_group[self.sec_start[p] as usize..self.sec_start[p + 1] as usize];
+                    if sec.iter().all(|&g| hit(g, s)) {
+                        s.candidates[p / 64] |= 1 << (p % 64);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Per-thread buffers reused from line to line.
+#[derive(Default)]
+struct Scratch {
+    lit_seen: Vec<u64>,
+    group_hit: Vec<u64>,
+    candidates: Vec<u64>,
+    /// (rule, start of its vetoes in `veto`, end) for rules whose exceptions ran.
+    veto_of: Vec<(usize, usize, usize)>,
+    veto: Vec<(usize, usize)>,
+    found: Vec<(usize, usize, usize)>,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+struct Inner {
+    rules: RuleSet,
+    pattern_rule: Vec<usize>,
+    engine: OnceLock<Engine>,
+    /// The straightforward algorithm, compiled on first use (tests only): the oracle the
+    /// fast path is checked against.
+    reference: OnceLock<Reference>,
+}
+
+impl Inner {
+    fn engine(&self) -> &Engine {
+        self.engine.get_or_init(|| Engine::new(&self.rules))
+    }
+}
+
+/// Compiled rules, ready to classify lines. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct Classifier {
+    inner: Arc<Inner>,
+}
+
+impl Classifier {
+    /// Compile a validated rule set: the literal prefilter now, each regex on first use.
+    pub fn new(rules: RuleSet) -> Result<Classifier, regex::Error> {
+        let c = Classifier::unbuilt(rules);
+        c.inner.engine();
+        Ok(c)
+    }
+
+    /// Like [`Classifier::new`], but build the prefilter and compile every regex on a
+    /// background thread: the first `classify` waits for the prefilter if it is not
+    /// ready yet. For interactive use, where the user reads and types meanwhile.
+    pub fn new_in_background(rules: RuleSet) -> Classifier {
+        let c = Classifier::unbuilt(rules);
+        let weak = Arc::downgrade(&c.inner);
+        let spawned = std::thread::Builder::new()
+            .name("classifier".into())
+            .spawn(move || {
+                let Some(inner) = weak.upgrade() else { return };
+                let engine = inner.engine();
+                // Compile regex by regex, and stop if the classifier is gone.
+                for p in engine.patterns.iter().chain(engine.exceptions.iter().flatten()) {
+                    if Arc::strong_count(&inner) == 1 {
+                        return;
+                    }
+                    p.warm();
+                }
+            });
+        if spawned.is_err() {
+            c.inner.engine();
+        }
+        c
+    }
+
+    fn unbuilt(rules: RuleSet) -> Classifier {
+        let pattern_rule = rules
+            .rules
+            .iter()
+            .enumerate()
+            .flat_map(|(i, r)| std::iter::repeat_n(i, r.expanded.len()))
+            .collect();
+        Classifier {
+            inner: Arc::new(Inner {
+                rules,
+                pattern_rule,
+                engine: OnceLock::new(),
+                reference: OnceLock::new(),
+            }),
+        }
+    }
+
+    /// Compile every regex now, so no later line pays for a first use.
+    pub fn warm(&self) {
+        self.inner.engine().warm();
     }
 
     /// The built-in rules, compiled.
@@ -148,53 +418,86 @@ impl Classifier {
     }
 
     pub fn rules(&self) -> &RuleSet {
-        &self.rules
+        &self.inner.rules
     }
 
     /// Normalise a line the way the patterns expect.
     pub fn normalize(&self, line: &str) -> Normalized {
-        normalize(line, &self.rules.substitutions)
+        normalize(line, &self.inner.rules.substitutions)
     }
 
     /// Classify one line in the given session context.
     pub fn classify(&self, line: &str, ctx: Context) -> Classification {
+        SCRATCH.with(|s| match s.try_borrow_mut() {
+            Ok(mut s) => self.classify_with(line, ctx, &mut s),
+            Err(_) => self.classify_with(line, ctx, &mut Scratch::default()),
+        })
+    }
+
+    fn classify_with(&self, line: &str, ctx: Context, s: &mut Scratch) -> Classification {
+        let inner = &*self.inner;
+        let rules = &inner.rules.rules;
+        let engine = inner.engine();
         let norm = self.normalize(line);
         let text = norm.text.as_str();
-        // Every surviving (unvetoed) match of each candidate rule: (rule index, span).
-        let mut found: Vec<(usize, usize, usize)> = Vec::new();
-        for pi in self.set.matches(text).iter() {
-            let ri = self.pattern_rule[pi];
-            let rule = &self.rules.rules[ri];
-            if rule.when == When::AfterSpaceRequest && !ctx.after_space_request {
-                continue;
+        engine.prefilter.candidates(text, s);
+        s.found.clear();
+        s.veto_of.clear();
+        s.veto.clear();
+        // Every surviving (unvetoed) match of each candidate pattern, in pattern order:
+        // (rule index, span).
+        for w in 0..s.candidates.len() {
+            let mut bits = s.candidates[w];
+            while bits != 0 {
+                let pi = w * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                let ri = inner.pattern_rule[pi];
+                if rules[ri].when == When::AfterSpaceRequest && !ctx.after_space_request {
+                    continue;
+                }
+
+                let mut matches = engine.patterns[pi].find_iter(text).peekable();
+                if matches.peek().is_none() {
+                    continue;
+                }
+                let (vs, ve) = match s.veto_of.iter().find(|v| v.0 == ri) {
+                    Some(&(_, vs, ve)) => (vs, ve),
+                    None => {
+                        let vs = s.veto.len();
+                        if let Some(ex) = &engine.exceptions[ri] {
+                            s.veto.extend(ex.find_iter(text));
+                        }
+                        s.veto_of.push((ri, vs, s.veto.len()));
+                        (vs, s.veto.len())
+                    }
+                };
+                for span in matches {
+                    if !s.veto[vs..ve].iter().any(|&v| overlaps(span, v)) {
+                        s.found.push((ri, span.0, span.1));
+                    }
+                }
             }
-            self.unvetoed(pi, ri, text, &mut found);
+        }
+        let found = &s.found;
+        if found.is_empty() {
+            return Classification::default();
         }
         // Overrides are local: a rule vetoes the overridden moves' matches that start
         // inside one of its own matches ("I feel like you never…" is criticism, not an
         // I-statement, yet "I feel hurt. You never…" carries both).
-        let overriders: Vec<(Move, usize, usize)> = found
-            .iter()
-            .flat_map(|&(ri, s, e)| {
-                self.rules.rules[ri]
-                    .overrides
-                    .iter()
-                    .map(move |&m| (m, s, e))
-            })
-            .collect();
         let overridden = |mv: Move, s: usize, e: usize| {
             // Where the words start: a pattern may begin on the space or comma before.
             let s = text[s..e]
                 .find(|c: char| c.is_alphanumeric())
                 .map_or(s, |k| s + k);
-            overriders
-                .iter()
-                .any(|&(m, os, oe)| m == mv && os <= s && s < oe.max(os + 1))
+            found.iter().any(|&(ri, os, oe)| {
+                os <= s && s < oe.max(os + 1) && rules[ri].overrides.contains(&mv)
+            })
         };
         // The earliest surviving match of each rule.
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
-        for &(ri, s, e) in &found {
-            if let Label::Move(mv) = self.rules.rules[ri].label
+        for &(ri, s, e) in found {
+            if let Label::Move(mv) = rules[ri].label
                 && overridden(mv, s, e)
             {
                 continue;
@@ -208,7 +511,7 @@ impl Classifier {
         hits.sort_by_key(|h| (h.1, h.0));
         let mut out = Classification::default();
         for (ri, s, e) in hits {
-            let rule: &Rule = &self.rules.rules[ri];
+            let rule: &Rule = &rules[ri];
             let (start, end) = norm.original_span(s, e);
             match rule.label {
                 Label::Safety => {
@@ -236,23 +539,227 @@ impl Classifier {
         }
         out
     }
+}
 
-    /// Every match of pattern `pi` that none of rule `ri`'s exceptions overlaps.
-    fn unvetoed(&self, pi: usize, ri: usize, text: &str, out: &mut Vec<(usize, usize, usize)>) {
-        let vetoes: Vec<(usize, usize)> = match self.compiled[ri].exceptions.as_ref() {
-            Some(ex) => ex
-                .get()
-                .find_iter(text)
-                .map(|m| (m.start(), m.end()))
-                .collect(),
-            None => Vec::new(),
-        };
-        for m in self.patterns[pi].get().find_iter(text) {
-            let span = (m.start(), m.end());
-            if !vetoes.iter().any(|&v| overlaps(span, v)) {
-                out.push((ri, span.0, span.1));
+/// Literals that any match of a pattern must contain, read off its syntax tree.
+mod literals {
+    use regex_syntax::hir::{Class, Hir, HirKind};
+
+    /// Exact sets larger than this are not multiplied out further.
+    const CAP: usize = 16;
+    /// Classes of at most this many characters become sets of literals.
+    const CLASS_MAX: usize = 10;
+    /// Groups kept per pattern (the most selective first).
+    const MAX_GROUPS: usize = 4;
+
+    type Set = Vec<Vec<u8>>;
+
+    struct Info {
+        /// The node matches exactly one of these strings (when small enough to know).
+        exact: Option<Set>,
+        /// Sets, one string of each of which occurs in any match of the node.
+        all: Vec<Set>,
+    }
+
+    fn exact(set: Set) -> Info {
+        Info {
+            exact: Some(set),
+            all: Vec::new(),
+        }
+    }
+
+    /// Usable as a requirement: non-empty, no empty string.
+    fn usable(set: &Set) -> bool {
+        !set.is_empty() && set.iter().all(|s| !s.is_empty())
+    }
+
+    fn score(set: &Set) -> (usize, isize) {
+        let min = set.iter().map(Vec::len).min().unwrap_or(0);
+        (min.min(6), -(set.len() as isize))
+    }
+
+    fn norm(mut set: Set) -> Set {
+        set.sort();
+        set.dedup();
+        set
+    }
+
+    fn best(info: Info) -> Option<Set> {
+        info.exact
+            .into_iter()
+            .chain(info.all)
+            .filter(usable)
+            .max_by_key(score)
+    }
+
+    fn info(hir: &Hir) -> Info {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => exact(vec![Vec::new()]),
+            HirKind::Literal(l) => exact(vec![l.0.to_vec()]),
+            HirKind::Class(Class::Unicode(c)) => {
+                let n: usize = c
+                    .ranges()
+                    .iter()
+                    .map(|r| r.end() as usize - r.start() as usize + 1)
+                    .sum();
+                if n > CLASS_MAX {
+                    return Info {
+                        exact: None,
+                        all: Vec::new(),
+                    };
+                }
+                let mut set = Vec::new();
+                for r in c.ranges() {
+                    for ch in r.start()..=r.end() {
+                        let mut buf = [0; 4];
+                        set.push(ch.encode_utf8(&mut buf).as_bytes().to_vec());
+                    }
+                }
+                exact(set)
+            }
+            HirKind::Class(Class::Bytes(c)) => {
+                let n: usize = c
+                    .ranges()
+                    .iter()
+                    .map(|r| r.end() as usize - r.start() as usize + 1)
+                    .sum();
+                if n > CLASS_MAX {
+                    return Info {
+                        exact: None,
+                        all: Vec::new(),
+                    };
+                }
+                exact(
+                    c.ranges()
+                        .iter()
+                        .flat_map(|r| r.start()..=r.end())
+                        .map(|b| vec![b])
+                        .collect(),
+                )
+            }
+            HirKind::Capture(c) => info(&c.sub),
+            HirKind::Repetition(r) => {
+                if r.max == Some(0) {
+                    return exact(vec![Vec::new()]);
+                }
+                let sub = info(&r.sub);
+                if r.min == 0 {
+                    let exact = match (r.max, sub.exact) {
+                        (Some(1), Some(mut e)) => {
+                            e.push(Vec::new());
+                            Some(norm(e))
+                        }
+                        _ => None,
+                    };
+                    return Info {
+                        exact,
+                        all: Vec::new(),
+                    };
+                }
+                let mut all = sub.all;
+                if r.min == 1 && r.max == Some(1) {
+                    return Info {
+                        exact: sub.exact,
+                        all,
+                    };
+                }
+                if let Some(e) = sub.exact
+                    && usable(&e)
+                {
+                    all.push(e);
+                }
+                Info { exact: None, all }
+            }
+            HirKind::Alternation(subs) => {
+                let infos: Vec<Info> = subs.iter().map(info).collect();
+                let exact = if infos.iter().all(|i| i.exact.is_some()) {
+                    let union: Set = norm(
+                        infos
+                            .iter()
+                            .flat_map(|i| i.exact.iter().flatten().cloned())
+                            .collect(),
+                    );
+                    (union.len() <= CAP).then_some(union)
+                } else {
+                    None
+                };
+                let mut union = Vec::new();
+                for i in infos {
+                    match best(i) {
+                        Some(set) => union.extend(set),
+                        None => {
+                            return Info {
+                                exact,
+                                all: Vec::new(),
+                            };
+                        }
+                    }
+                }
+                Info {
+                    exact,
+                    all: vec![norm(union)],
+                }
+            }
+            HirKind::Concat(subs) => {
+                let mut all = Vec::new();
+                let mut run: Set = vec![Vec::new()];
+                let mut whole = true;
+                for sub in subs {
+                    let i = info(sub);
+                    all.extend(i.all);
+                    match i.exact {
+                        Some(e) if run.len() * e.len() <= CAP => {
+                            let mut next = Vec::with_capacity(run.len() * e.len());
+                            for a in &run {
+                                for b in &e {
+                                    let mut s = a.clone();
+                                    s.extend_from_slice(b);
+                                    next.push(s);
+                                }
+                            }
+                            run = norm(next);
+                        }
+                        Some(e) => {
+                            whole = false;
+                            all.push(std::mem::replace(&mut run, e));
+                        }
+                        None => {
+                            whole = false;
+                            all.push(std::mem::replace(&mut run, vec![Vec::new()]));
+                        }
+                    }
+                }
+                if whole {
+                    Info {
+                        exact: Some(run),
+                        all,
+                    }
+                } else {
+                    all.push(run);
+                    Info { exact: None, all }
+                }
             }
         }
+    }
+
+    /// Groups of literals for `pattern`, most selective first: every match contains one
+    /// literal of each group. Empty when nothing usable is known (the pattern always runs).
+    pub fn requirements(pattern: &str) -> Vec<Set> {
+        let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
+            return Vec::new();
+        };
+        let i = info(&hir);
+        let mut sets: Vec<Set> = i
+            .exact
+            .into_iter()
+            .chain(i.all)
+            .filter(usable)
+            .map(norm)
+            .collect();
+        sets.sort_by_key(|s| std::cmp::Reverse(score(s)));
+        sets.dedup();
+        sets.truncate(MAX_GROUPS);
+        sets
     }
 }
 
@@ -297,13 +804,14 @@ impl Classifier {
     /// the program itself.
     #[doc(hidden)]
     pub fn classify_reference(&self, line: &str, ctx: Context) -> Classification {
-        let re = self.reference.get_or_init(|| Reference::new(&self.rules));
-        let norm = crate::text::reference::normalize(line, &self.rules.substitutions);
+        let inner = &*self.inner;
+        let re = inner.reference.get_or_init(|| Reference::new(&inner.rules));
+        let norm = crate::text::reference::normalize(line, &inner.rules.substitutions);
         let text = norm.text.as_str();
         let mut found: Vec<(usize, usize, usize)> = Vec::new();
         for (pi, pattern) in re.patterns.iter().enumerate() {
-            let ri = self.pattern_rule[pi];
-            let rule = &self.rules.rules[ri];
+            let ri = inner.pattern_rule[pi];
+            let rule = &inner.rules.rules[ri];
             if rule.when == When::AfterSpaceRequest && !ctx.after_space_request {
                 continue;
             }
@@ -321,7 +829,7 @@ impl Classifier {
         let overriders: Vec<(Move, usize, usize)> = found
             .iter()
             .flat_map(|&(ri, s, e)| {
-                self.rules.rules[ri]
+                inner.rules.rules[ri]
                     .overrides
                     .iter()
                     .map(move |&m| (m, s, e))
@@ -337,7 +845,7 @@ impl Classifier {
         };
         let mut hits: Vec<(usize, usize, usize)> = Vec::new();
         for &(ri, s, e) in &found {
-            if let Label::Move(mv) = self.rules.rules[ri].label
+            if let Label::Move(mv) = inner.rules.rules[ri].label
                 && overridden(mv, s, e)
             {
                 continue;
@@ -351,7 +859,7 @@ impl Classifier {
         hits.sort_by_key(|h| (h.1, h.0));
         let mut out = Classification::default();
         for (ri, s, e) in hits {
-            let rule: &Rule = &self.rules.rules[ri];
+            let rule: &Rule = &inner.rules.rules[ri];
             let (start, end) = norm.original_span(s, e);
             match rule.label {
                 Label::Safety => {
