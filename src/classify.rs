@@ -377,7 +377,11 @@ impl Classifier {
                 let Some(inner) = weak.upgrade() else { return };
                 let engine = inner.engine();
                 // Compile regex by regex, and stop if the classifier is gone.
-                for p in engine.patterns.iter().chain(engine.exceptions.iter().flatten()) {
+                for p in engine
+                    .patterns
+                    .iter()
+                    .chain(engine.exceptions.iter().flatten())
+                {
                     if Arc::strong_count(&inner) == 1 {
                         return;
                     }

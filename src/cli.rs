@@ -4,7 +4,7 @@
 use crate::classify::{Classifier, Context};
 use crate::play::{self, LineSource, Lines, PlayOptions, Repl};
 use crate::render;
-use crate::rules::{BUILTIN_RULES, RawRuleFile, RuleSet};
+use crate::rules::RuleSet;
 use crate::scenario::Scenario;
 use crate::{builtin, checkin, paths, term, transcript};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -49,6 +49,10 @@ pub enum Command {
         /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
+        /// Classify stdin on N threads; the output keeps the input order.
+        #[arg(long, value_name = "N", default_value_t = 1,
+              value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
+        jobs: usize,
         /// Lines to classify; with none, stdin is read line by line.
         text: Vec<String>,
     },
@@ -206,7 +210,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match command {
         Command::Play(args) => cmd_play(args, &mut out),
         Command::List { json } => cmd_list(json, &mut out),
-        Command::Classify { json, text } => cmd_classify(json, text, &mut out),
+        Command::Classify { json, jobs, text } => cmd_classify(json, jobs, text, &mut out),
         Command::Validate {
             paths,
             explore,
@@ -272,12 +276,12 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
 
 /// The built-in rules, with the scenario's own stressors and grievances added.
 pub fn classifier_for(scenario: &Scenario) -> anyhow::Result<Classifier> {
-    let raw: RawRuleFile = ron::from_str(BUILTIN_RULES)?;
-    let rules = RuleSet::from_raw(raw, &scenario.words).map_err(|errors| {
+    let rules = RuleSet::builtin_with_words(&scenario.words).map_err(|errors| {
         let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!("scenario `{}` words: {}", scenario.id, text.join("; "))
     })?;
-    Ok(Classifier::new(rules)?)
+    // The user reads the brief while the rules compile on a background thread.
+    Ok(Classifier::new_in_background(rules))
 }
 
 fn fresh_seed() -> u64 {
@@ -535,39 +539,170 @@ fn cmd_list(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn cmd_classify(json: bool, text: Vec<String>, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+fn cmd_classify(
+    json: bool,
+    jobs: usize,
+    text: Vec<String>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     let classifier = Classifier::builtin();
-    let one = |n: usize, line: &str, out: &mut dyn Write| -> io::Result<()> {
-        let c = classifier.classify(line, Context::default());
-        if json {
-            let mut obj = json!({"line": n, "text": line, "moves": c.moves});
-            if let Some(s) = &c.safety {
-                obj["safety"] = json!(s);
-            }
+    let fmt = LineFormat {
+        classifier: &classifier,
+        json,
+    };
+    if !text.is_empty() {
+        for (i, t) in text.iter().enumerate() {
+            fmt.write(i + 1, t, out)?;
+        }
+    } else if jobs <= 1 {
+        let mut lines = Lines(io::BufReader::with_capacity(1 << 16, io::stdin().lock()));
+        let mut n = 0;
+        while let Some(line) = lines.next_line("")? {
+            n += 1;
+            fmt.write(n, &line, out)?;
+        }
+    } else {
+        classify_parallel(
+            &fmt,
+            jobs,
+            io::BufReader::with_capacity(1 << 16, io::stdin()),
+            out,
+        )?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One classified line as `classify` prints it.
+struct LineFormat<'a> {
+    classifier: &'a Classifier,
+    json: bool,
+}
+
+#[derive(serde::Serialize)]
+struct JsonLine<'a> {
+    line: usize,
+    text: &'a str,
+    moves: &'a [crate::classify::MoveMatch],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    safety: Option<&'a crate::classify::SafetyFlag>,
+}
+
+impl LineFormat<'_> {
+    fn write(&self, n: usize, line: &str, out: &mut dyn Write) -> io::Result<()> {
+        let c = self.classifier.classify(line, Context::default());
+        if self.json {
+            let obj = JsonLine {
+                line: n,
+                text: line,
+                moves: &c.moves,
+                safety: c.safety.as_ref(),
+            };
             serde_json::to_writer(&mut *out, &obj)?;
-            writeln!(out)
+            out.write_all(b"\n")
         } else {
             write!(
                 out,
                 "{}",
-                render::classification(line, &c, &classifier.rules().rules)
+                render::classification(line, &c, &self.classifier.rules().rules)
             )
         }
-    };
-    if text.is_empty() {
-        let mut lines = Lines(io::stdin().lock());
-        let mut n = 0;
-        while let Some(line) = lines.next_line("")? {
-            n += 1;
-            one(n, &line, out)?;
-        }
-    } else {
-        for (i, t) in text.iter().enumerate() {
-            one(i + 1, t, out)?;
-        }
     }
-    out.flush()?;
-    Ok(ExitCode::SUCCESS)
+}
+
+/// `classify --jobs N`: a reader cuts stdin into chunks of lines, N workers classify
+/// them, and this thread writes the results in input order. At most a fixed number of
+/// chunks is in flight, so memory stays constant however long the input.
+fn classify_parallel(
+    fmt: &LineFormat<'_>,
+    jobs: usize,
+    input: impl io::BufRead + Send,
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    use std::collections::BTreeMap;
+    use std::sync::{Mutex, mpsc};
+    const CHUNK: usize = 1024;
+    let in_flight = jobs * 4;
+    let (job_tx, job_rx) = mpsc::sync_channel::<(usize, usize, Vec<String>)>(in_flight);
+    let job_rx = Mutex::new(job_rx);
+    let (done_tx, done_rx) = mpsc::sync_channel::<(usize, io::Result<Vec<u8>>)>(in_flight);
+    let (token_tx, token_rx) = mpsc::sync_channel::<()>(in_flight);
+    for _ in 0..in_flight {
+        token_tx.send(()).expect("fresh channel");
+    }
+    std::thread::scope(|scope| -> anyhow::Result<()> {
+        let reader = scope.spawn(move || -> io::Result<()> {
+            let mut lines = Lines(input);
+            let (mut seq, mut n) = (0, 0);
+            loop {
+                // Wait until the writer has room for another chunk.
+                if token_rx.recv().is_err() {
+                    return Ok(());
+                }
+                let mut chunk = Vec::with_capacity(CHUNK);
+                while chunk.len() < CHUNK {
+                    match lines.next_line("")? {
+                        Some(l) => chunk.push(l),
+                        None => break,
+                    }
+                }
+                if chunk.is_empty() {
+                    return Ok(());
+                }
+                let first = n + 1;
+                n += chunk.len();
+                let last = chunk.len() < CHUNK;
+                if job_tx.send((seq, first, chunk)).is_err() || last {
+                    return Ok(());
+                }
+                seq += 1;
+            }
+        });
+        for _ in 0..jobs {
+            let (job_rx, done_tx) = (&job_rx, done_tx.clone());
+            scope.spawn(move || {
+                loop {
+                    let job = job_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, first, chunk))) = job else {
+                        return;
+                    };
+                    let mut buf = Vec::with_capacity(chunk.len() * 256);
+                    let res = chunk
+                        .iter()
+                        .enumerate()
+                        .try_for_each(|(i, l)| fmt.write(first + i, l, &mut buf))
+                        .map(|()| buf);
+                    if done_tx.send((seq, res)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        // Write chunks in order as they complete.
+        let mut pending = BTreeMap::new();
+        let mut next = 0;
+        let mut result = Ok(());
+        for (seq, res) in done_rx.iter() {
+            pending.insert(seq, res);
+            while let Some(res) = pending.remove(&next) {
+                next += 1;
+                if let Err(e) = res.and_then(|buf| out.write_all(&buf)) {
+                    result = Err(e);
+                    break;
+                }
+                let _ = token_tx.send(());
+            }
+            if result.is_err() {
+                break;
+            }
+        }
+        drop(token_tx);
+        drop(done_rx);
+        result?;
+        reader.join().expect("reader thread")?;
+        Ok(())
+    })
 }
 
 fn cmd_validate(paths: &[String], explore: Option<usize>) -> anyhow::Result<ExitCode> {

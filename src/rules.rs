@@ -122,10 +122,22 @@ pub enum RuleError {
 impl RuleSet {
     /// The built-in rules. They are tested, so a failure here is a build defect.
     pub fn builtin() -> RuleSet {
-        match RuleSet::parse(BUILTIN_RULES) {
+        match RuleSet::builtin_with_words(&BTreeMap::new()) {
             Ok(set) => set,
             Err(errors) => panic!("built-in rules/moves.ron is invalid: {errors:?}"),
         }
+    }
+
+    /// The built-in rules with a scenario's words added to their classes. The built-in
+    /// patterns' regex syntax is checked by the tests (see `builtin_rules_are_valid`) and
+    /// added words are escaped, so this skips the syntax check: it is on the way to the
+    /// first prompt.
+    pub fn builtin_with_words(
+        extra_words: &BTreeMap<String, Vec<String>>,
+    ) -> Result<RuleSet, Vec<RuleError>> {
+        let raw: RawRuleFile = ron::from_str(BUILTIN_RULES)
+            .map_err(|e| vec![RuleError::Syntax(format!("rules/moves.ron:{e}"))])?;
+        RuleSet::validate(raw, extra_words, false)
     }
 
     /// Parse and validate a rule file, reporting every problem at once.
@@ -141,6 +153,20 @@ impl RuleSet {
         raw: RawRuleFile,
         extra_words: &BTreeMap<String, Vec<String>>,
     ) -> Result<RuleSet, Vec<RuleError>> {
+        RuleSet::validate(raw, extra_words, true)
+    }
+
+    fn validate(
+        raw: RawRuleFile,
+        extra_words: &BTreeMap<String, Vec<String>>,
+        check_syntax: bool,
+    ) -> Result<RuleSet, Vec<RuleError>> {
+        let check = |x: String| {
+            if check_syntax {
+                check_regex(&x)?;
+            }
+            Ok(x)
+        };
         let mut errors = Vec::new();
         let mut classes = raw.classes;
         for (name, words) in extra_words {
@@ -184,14 +210,14 @@ impl RuleSet {
             }
             let mut expanded = Vec::new();
             for p in &r.patterns {
-                match expand(p, &classes).and_then(|x| check_regex(&x).map(|()| x)) {
+                match expand(p, &classes).and_then(check) {
                     Ok(x) => expanded.push(x),
                     Err(m) => fail(format!("pattern {p:?}: {m}")),
                 }
             }
             let mut expanded_exceptions = Vec::new();
             for p in &r.exceptions {
-                match expand(p, &classes).and_then(|x| check_regex(&x).map(|()| x)) {
+                match expand(p, &classes).and_then(check) {
                     Ok(x) => expanded_exceptions.push(x),
                     Err(m) => fail(format!("exception {p:?}: {m}")),
                 }
@@ -297,6 +323,27 @@ mod tests {
             );
         }
         assert!(set.rules.iter().any(|r| r.label == Label::Safety));
+    }
+
+    #[test]
+    fn builtin_rules_are_valid() {
+        // The full check, regex syntax included: `builtin()` relies on it.
+        if let Err(errors) = RuleSet::parse(BUILTIN_RULES) {
+            panic!("{errors:?}");
+        }
+        let fast = RuleSet::builtin();
+        let full = RuleSet::parse(BUILTIN_RULES).unwrap();
+        let a: Vec<_> = fast
+            .rules
+            .iter()
+            .map(|r| (&r.id, &r.expanded, &r.expanded_exceptions))
+            .collect();
+        let b: Vec<_> = full
+            .rules
+            .iter()
+            .map(|r| (&r.id, &r.expanded, &r.expanded_exceptions))
+            .collect();
+        assert_eq!(a, b);
     }
 
     #[test]

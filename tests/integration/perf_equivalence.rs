@@ -258,3 +258,28 @@ fn synthetic_rules_fast_equals_reference() {
     lines.extend(generated(&builtin, &seeds, 2500, 0xabcdef));
     assert_same(&c, &lines);
 }
+
+#[test]
+fn classify_jobs_2_equals_jobs_1_in_input_order() {
+    let rules = RuleSet::builtin();
+    let seeds = seed_lines(&rules);
+    let mut input = generated(&rules, &seeds, 3000, 0x10b5).join("\n");
+    input.push('\n');
+    let env = crate::common::Env::new();
+    let run = |args: &[&str]| {
+        let out = env
+            .cmd(args)
+            .write_stdin(input.clone())
+            .output()
+            .expect("runs");
+        assert!(out.status.success(), "{args:?}");
+        out.stdout
+    };
+    let one = run(&["classify", "--json"]);
+    assert_eq!(one.iter().filter(|&&b| b == b'\n').count(), 3000);
+    assert_eq!(one, run(&["classify", "--json", "--jobs", "2"]));
+    assert_eq!(
+        run(&["classify", "--color", "never"]),
+        run(&["classify", "--color", "never", "--jobs", "3"])
+    );
+}
