@@ -17,11 +17,20 @@ use std::process::ExitCode;
 /// terminal. Type what you would say; a scripted partner withdraws or opens up; at the end
 /// a scorecard shows what the guide would call helpful, and what hurt.
 #[derive(Debug, Parser)]
-#[command(name = "rehearse", version, propagate_version = true)]
+#[command(
+    name = "rehearse",
+    version,
+    propagate_version = true,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
     pub color: ColorWhen,
+
+    /// With no command, `rehearse` plays the default scenario and takes play's options.
+    #[command(flatten)]
+    pub play: PlayFlags,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -128,6 +137,13 @@ pub enum ReviewFormat {
 pub struct PlayArgs {
     /// A built-in scenario id (see `rehearse list`) or a path to a .ron scenario file.
     pub scenario: Option<String>,
+    #[command(flatten)]
+    pub flags: PlayFlags,
+}
+
+/// Play's options, also accepted by `rehearse` alone (`rehearse --seed 42`).
+#[derive(Debug, Default, clap::Args)]
+pub struct PlayFlags {
     /// Seed for the partner's reply choice: the same seed and lines give the same talk.
     #[arg(long)]
     pub seed: Option<u64>,
@@ -177,7 +193,10 @@ pub fn main() -> ExitCode {
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) if e.downcast_ref::<Reported>().is_some() => ExitCode::from(1),
         Err(e) => {
-            eprintln!("rehearse: {}", term::visible(&format!("{e:#}")));
+            note(format_args!(
+                "rehearse: {}",
+                term::visible(&format!("{e:#}"))
+            ));
             ExitCode::from(1)
         }
     }
@@ -202,9 +221,10 @@ fn set_color(when: ColorWhen) {
 }
 
 fn run(cli: Cli) -> anyhow::Result<ExitCode> {
-    let command = cli
-        .command
-        .unwrap_or_else(|| Command::Play(PlayArgs::default()));
+    let command = cli.command.unwrap_or(Command::Play(PlayArgs {
+        scenario: None,
+        flags: cli.play,
+    }));
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     match command {
@@ -215,7 +235,7 @@ fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             paths,
             explore,
             sessions,
-        } => cmd_validate(&paths, explore.then_some(sessions)),
+        } => cmd_validate(&paths, explore.then_some(sessions), &mut out),
         Command::Rules { json } => cmd_rules(json, &mut out),
         Command::Review {
             transcript,
@@ -249,7 +269,7 @@ pub fn load_scenario(spec: &str) -> anyhow::Result<Scenario> {
     let source = read_text(Path::new(spec))?;
     Scenario::parse(spec, &source).map_err(|errors| {
         for e in &errors {
-            eprintln!("{e}");
+            note(e);
         }
         anyhow::Error::new(Reported)
     })
@@ -259,19 +279,32 @@ pub fn load_scenario(spec: &str) -> anyhow::Result<Scenario> {
 pub const MAX_SCENARIO_BYTES: u64 = 4 << 20;
 
 fn read_text(path: &Path) -> anyhow::Result<String> {
-    let shown = term::one_line(&path.display().to_string());
-    let meta = std::fs::metadata(path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    read_text_unnamed(path)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", term::one_line(&path.display().to_string())))
+}
+
+/// A scenario file's text; errors do not repeat the path (callers put it in front).
+fn read_text_unnamed(path: &Path) -> anyhow::Result<String> {
+    let meta = std::fs::metadata(path)?;
+    if meta.is_dir() {
+        anyhow::bail!("a directory, not a scenario file");
+    }
     if meta.len() > MAX_SCENARIO_BYTES {
         anyhow::bail!(
-            "{shown}: {} bytes is too large for a scenario file (limit {MAX_SCENARIO_BYTES})",
+            "{} bytes is too large for a scenario file (limit {MAX_SCENARIO_BYTES})",
             meta.len()
         );
     }
-    let bytes = std::fs::read(path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
+    let bytes = std::fs::read(path)?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
-        anyhow::anyhow!("{shown}: not UTF-8 text (invalid byte at offset {at})")
+        anyhow::anyhow!("not UTF-8 text (invalid byte at offset {at})")
     })
+}
+
+/// A line on stderr. A closed or failing stderr is not worth a panic.
+fn note(msg: impl std::fmt::Display) {
+    let _ = writeln!(io::stderr(), "{msg}");
 }
 
 /// The built-in rules, with the scenario's own stressors and grievances added.
@@ -291,6 +324,15 @@ fn fresh_seed() -> u64 {
 
 fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let spec = args.scenario.as_deref().unwrap_or(builtin::DEFAULT);
+    let args = args.flags;
+    if let Some(path) = &args.transcript
+        && std::fs::metadata(path).is_ok_and(|m| m.is_file() || m.is_dir())
+    {
+        anyhow::bail!(
+            "{} already exists, and rehearse will not write over it: give --transcript a new file name",
+            term::one_line(&path.display().to_string())
+        );
+    }
     let base = load_scenario(spec)?;
     let classifier = classifier_for(&base)?;
     let stdin = io::stdin();
@@ -345,8 +387,8 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         match paths::transcripts_dir() {
             Some(dir) => {
                 let stamp = started.replace(':', "-");
-                let name = format!("{stamp}-{}-{}.jsonl", scenario.id, opts.seed);
-                transcript::Writer::create(&dir.join(name))
+                let stem = format!("{stamp}-{}-{}", scenario.id, opts.seed);
+                transcript::Writer::create_in(&dir, &stem)
             }
             None => transcript::Writer::in_memory(),
         }
@@ -433,11 +475,25 @@ fn close_on_signals(journal: &std::sync::Arc<std::sync::Mutex<transcript::Journa
         return;
     };
     let journal = std::sync::Arc::clone(journal);
+    // The terminal as it is now (cooked): the line editor switches it to raw mode while
+    // it reads, and a signal then must not leave the user's shell raw.
+    let stdin = io::stdin();
+    let cooked = stdin
+        .is_terminal()
+        .then(|| nix::sys::termios::tcgetattr(&stdin).ok())
+        .flatten();
     std::thread::spawn(move || {
         if let Some(sig) = signals.forever().next() {
+            if let Some(t) = &cooked {
+                let _ = nix::sys::termios::tcsetattr(
+                    io::stdin(),
+                    nix::sys::termios::SetArg::TCSANOW,
+                    t,
+                );
+            }
             let wrote = transcript::lock(&journal).close_interrupted(transcript::now());
             if wrote {
-                eprintln!("\nrehearse: interrupted; the transcript is closed and kept.");
+                note("\nrehearse: interrupted; the transcript is closed and kept.");
             }
             std::process::exit(128 + sig);
         }
@@ -705,13 +761,18 @@ fn classify_parallel(
     })
 }
 
-fn cmd_validate(paths: &[String], explore: Option<usize>) -> anyhow::Result<ExitCode> {
+fn cmd_validate(
+    paths: &[String],
+    explore: Option<usize>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
     let mut ok = true;
     for p in paths {
-        let source = match read_text(Path::new(p)) {
+        let shown = term::one_line(p);
+        let source = match read_text_unnamed(Path::new(p)) {
             Ok(s) => s,
             Err(e) => {
-                eprintln!("{}:1:1: {e:#}", term::one_line(p));
+                note(format_args!("{shown}:1:1: {e:#}"));
                 ok = false;
                 continue;
             }
@@ -721,28 +782,32 @@ fn cmd_validate(paths: &[String], explore: Option<usize>) -> anyhow::Result<Exit
                 let classifier = match classifier_for(&s) {
                     Ok(c) => c,
                     Err(e) => {
-                        eprintln!("{}:1:1: {e:#}", term::one_line(p));
+                        note(format_args!("{shown}:1:1: {e:#}"));
                         ok = false;
                         continue;
                     }
                 };
                 let replies: usize = s.reactions.iter().map(|r| r.replies.len()).sum();
-                println!(
-                    "{}: ok ({} reactions, {replies} replies, {} reveals, {} endings)",
-                    term::one_line(p),
-                    s.reactions.len(),
-                    s.reveals.len(),
-                    s.endings.len()
-                );
+                let count =
+                    |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+                writeln!(
+                    out,
+                    "{shown}: ok ({}, {}, {}, {})",
+                    count(s.reactions.len(), "reaction"),
+                    count(replies, "reply").replace("replys", "replies"),
+                    count(s.reveals.len(), "reveal"),
+                    count(s.endings.len(), "ending")
+                )?;
                 if let Some(n) = explore {
                     let report = crate::explore::explore(&s, &classifier, n);
-                    print!("{}", render::explore(p, &source, &s, &report));
+                    write!(out, "{}", render::explore(p, &source, &s, &report))?;
                 }
+                out.flush()?;
             }
             Err(errors) => {
                 ok = false;
                 for e in errors {
-                    eprintln!("{e}");
+                    note(e);
                 }
             }
         }
@@ -827,11 +892,16 @@ fn cmd_review(
         .end
         .as_ref()
         .and_then(|e| serde_json::from_value(e.scorecard.clone()).ok());
-    let card = stored.or_else(|| {
-        scenario
-            .as_ref()
-            .map(|sc| crate::score::score(sc, &t.kept_turns(), None))
-    });
+    let card = match (stored, &scenario) {
+        (Some(card), _) => Some(card),
+        (None, Some(sc)) => {
+            // The engine is deterministic: replaying the kept lines tells whether the
+            // last turn reached an ending before the file was cut.
+            let end = crate::replay::recover_end(&t, sc, &classifier_for(sc)?);
+            Some(crate::score::score(sc, &t.kept_turns(), end.as_ref()))
+        }
+        (None, None) => None,
+    };
     let what_ifs = match (&scenario, what_if) {
         (Some(sc), true) => crate::replay::what_if(&t, sc, &classifier_for(sc)?, &coach),
         (None, true) => anyhow::bail!(
@@ -917,7 +987,7 @@ fn cmd_history(json: bool, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     let dir = paths::transcripts_dir();
     let (entries, problems) = dir.as_deref().map(crate::history::scan).unwrap_or_default();
     for p in &problems {
-        eprintln!("rehearse: skipped {p}");
+        note(format_args!("rehearse: skipped {p}"));
     }
     if json {
         writeln!(out, "{}", serde_json::to_string_pretty(&entries)?)?;
@@ -932,9 +1002,29 @@ fn cmd_forget(all: bool, one: Option<&Path>, out: &mut dyn Write) -> anyhow::Res
     if let Some(path) = one {
         let shown = term::one_line(&path.display().to_string());
         // Only ever delete a file that really is a transcript.
-        read_transcript(path).map_err(|e| anyhow::anyhow!("{e:#}; nothing deleted"))?;
+        let t = read_transcript(path).map_err(|e| anyhow::anyhow!("{e:#}; nothing deleted"))?;
         std::fs::remove_file(path).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?;
         writeln!(out, "Deleted {shown}.")?;
+        // What was typed in that talk goes from the line-editing history too.
+        let said: std::collections::HashSet<String> = t
+            .turns
+            .iter()
+            .map(|(turn, _)| turn.user.trim().to_string())
+            .filter(|l| !l.is_empty())
+            .collect();
+        if let Some(history) = paths::data_dir().map(|d| d.join("history.txt")) {
+            match paths::forget_history_lines(&history, &said) {
+                Ok(0) => {}
+                Ok(n) => writeln!(
+                    out,
+                    "Removed {n} of its line{} from the line-editing history.",
+                    if n == 1 { "" } else { "s" }
+                )?,
+                Err(e) => note(format_args!(
+                    "rehearse: could not clean the line-editing history: {e}"
+                )),
+            }
+        }
         return Ok(ExitCode::SUCCESS);
     }
     debug_assert!(all);

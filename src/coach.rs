@@ -164,6 +164,19 @@ impl Coach {
         })
     }
 
+    /// A better phrasing for a mistake in a played turn. Right after the partner asked for
+    /// space any further push reads as pursuit, so there the better move is to give the
+    /// space asked for, whatever the line was.
+    pub fn advise_turn(&self, mv: Move, t: &crate::session::Turn, partner: &str) -> Option<Advice> {
+        if t.after_space_request
+            && let Some(mut a) = self.advise(Move::Pursuit, "you asked for space", partner)
+        {
+            a.mv = mv;
+            return Some(a);
+        }
+        self.advise(mv, &t.user, partner)
+    }
+
     /// What the guide would try next.
     pub fn hint(&self, st: &HintState, partner: &str) -> String {
         let applies = |w: HintWhen| match w {

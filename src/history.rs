@@ -16,6 +16,8 @@ pub struct Entry {
     pub turns: usize,
     /// False when the session was cut off before its end event.
     pub finished: bool,
+    /// The "two weeks later" check-in on an agreed plan, not a first talk.
+    pub check_in: bool,
     pub file: PathBuf,
 }
 
@@ -51,6 +53,7 @@ pub fn scan(dir: &Path) -> (Vec<Entry>, Vec<String>) {
                         .map(str::to_string),
                     turns: t.kept_turns().len(),
                     finished: t.end.is_some(),
+                    check_in: t.header.check_in.is_some(),
                     file: p,
                 });
             }
@@ -62,13 +65,19 @@ pub fn scan(dir: &Path) -> (Vec<Entry>, Vec<String>) {
 }
 
 /// Per scenario, in order of first appearance: the scores of its finished sessions.
+/// Check-ins are a different talk, so they make a trend of their own (`ID check-in`).
 pub fn trends(entries: &[Entry]) -> Vec<(String, Vec<u32>)> {
     let mut out: Vec<(String, Vec<u32>)> = Vec::new();
     for e in entries {
         let Some(score) = e.score else { continue };
-        match out.iter_mut().find(|(id, _)| *id == e.scenario) {
+        let key = if e.check_in {
+            format!("{} check-in", e.scenario)
+        } else {
+            e.scenario.clone()
+        };
+        match out.iter_mut().find(|(id, _)| *id == key) {
             Some((_, v)) => v.push(score),
-            None => out.push((e.scenario.clone(), vec![score])),
+            None => out.push((key, vec![score])),
         }
     }
     out

@@ -38,17 +38,46 @@ pub trait LineSource {
 pub struct Lines<R>(pub R);
 
 impl<R: BufRead> LineSource for Lines<R> {
+    /// Memory stays bounded whatever comes in: past `MAX_LINE` (plus a few bytes, so a
+    /// cut can tell it happened) the rest of the line is read and dropped.
     fn next_line(&mut self, _prompt: &str) -> io::Result<Option<String>> {
+        let keep = MAX_LINE + 4;
         let mut buf = Vec::new();
-        let n = self.0.read_until(b'\n', &mut buf)?;
-        if n == 0 {
-            return Ok(None);
+        let mut seen_any = false;
+        loop {
+            let chunk = match self.0.fill_buf() {
+                Ok(c) => c,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            };
+            if chunk.is_empty() {
+                if !seen_any {
+                    return Ok(None);
+                }
+                break;
+            }
+            seen_any = true;
+            let (part, done) = match newline_at(chunk) {
+                Some(i) => (&chunk[..i], Some(i + 1)),
+                None => (chunk, None),
+            };
+            let room = keep.saturating_sub(buf.len());
+            buf.extend_from_slice(&part[..part.len().min(room)]);
+            let used = done.unwrap_or(chunk.len());
+            self.0.consume(used);
+            if done.is_some() {
+                break;
+            }
         }
-        while buf.last().is_some_and(|&b| b == b'\n' || b == b'\r') {
+        while buf.last().is_some_and(|&b| b == b'\r') {
             buf.pop();
         }
         Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
     }
+}
+
+fn newline_at(bytes: &[u8]) -> Option<usize> {
+    bytes.iter().position(|&b| b == b'\n')
 }
 
 /// A rustyline editor on a real terminal.
@@ -92,7 +121,7 @@ impl LineSource for Repl {
                         return Ok(None);
                     }
                     interrupted = true;
-                    eprintln!("{CTRL_C_NOTE}");
+                    let _ = writeln!(io::stderr(), "{CTRL_C_NOTE}");
                 }
                 Err(ReadlineError::Eof) => return Ok(None),
                 Err(ReadlineError::Io(e)) => return Err(e),
@@ -102,15 +131,17 @@ impl LineSource for Repl {
     }
 }
 
-fn cut(mut line: String) -> String {
-    if line.len() > MAX_LINE {
-        let mut at = MAX_LINE;
-        while !line.is_char_boundary(at) {
-            at -= 1;
-        }
-        line.truncate(at);
+/// The line, cut to `MAX_LINE` bytes at a char boundary, and whether it was cut.
+fn cut(mut line: String) -> (String, bool) {
+    if line.len() <= MAX_LINE {
+        return (line, false);
     }
-    line
+    let mut at = MAX_LINE;
+    while !line.is_char_boundary(at) {
+        at -= 1;
+    }
+    line.truncate(at);
+    (line, true)
 }
 
 /// Everything `run` needs besides the scenario, classifier, input and output.
@@ -178,10 +209,25 @@ pub fn run(
             session.finish("end_of_input");
             break;
         };
-        let line = cut(line);
+        let (line, was_cut) = cut(line);
+        if was_cut {
+            writeln!(
+                warn,
+                "rehearse: that line was longer than {MAX_LINE} bytes; only the first {MAX_LINE} were kept."
+            )?;
+        }
         let trimmed = line.trim();
+        if trimmed.chars().all(|c| c.is_control() || c.is_whitespace()) {
+            // Nothing that could be said: not a turn.
+            continue;
+        }
         if let Some(cmd) = trimmed.strip_prefix('/') {
-            let cmd = cmd.trim().to_ascii_lowercase();
+            // `/quit please` is `/quit`: the command is the first word.
+            let cmd = cmd
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             match cmd.as_str() {
                 "quit" | "q" | "exit" => {
                     session.finish("quit");
@@ -247,7 +293,7 @@ pub fn run(
                     t.moves
                         .iter()
                         .filter(|m| m.kind == Kind::Mistake)
-                        .filter_map(|m| coach.advise(m.mv, &t.user, &scenario.partner))
+                        .filter_map(|m| coach.advise_turn(m.mv, &t, &scenario.partner))
                         .collect()
                 } else {
                     Vec::new()

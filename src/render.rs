@@ -160,13 +160,14 @@ pub fn hint(text: &str) -> String {
 
 /// After `/undo`.
 pub fn undone(sc: &Scenario, t: &Turn, openness: i32) -> String {
-    format!(
-        "{} \"{}\". {} is back where they were: {}.\n",
+    let text = format!(
+        "{} \"{}\". {}'s openness is as it was before it: {}.",
         format!("Took back turn {}:", t.n).dimmed(),
         one_line(&t.user),
         one_line(&sc.partner),
         meter(sc, openness, 0).trim_start()
-    )
+    );
+    format!("{}\n", wrap(&text, "  "))
 }
 
 /// How the session ended, with the ending's closing text.
@@ -182,6 +183,8 @@ pub fn ending(sc: &Scenario, end: &End) -> String {
             end.outcome_kind.as_deref().unwrap_or("")
         ),
         "turn_limit" => format!("The talk ran out of time after {} turns.", sc.max_turns),
+        "end_of_input" => "The input ended, and with it the rehearsal.".into(),
+        "interrupted" => "The rehearsal was interrupted.".into(),
         _ => "You ended the rehearsal.".into(),
     };
     let _ = writeln!(s, "{}", why.dimmed());
@@ -247,19 +250,29 @@ pub fn classification(text: &str, c: &Classification, rules: &[Rule]) -> String 
 /// `/why`: which moves the last line carried, by which rule, and what they did.
 pub fn why(sc: &Scenario, t: &Turn, rules: &[Rule]) -> String {
     let mut s = String::new();
-    let _ = writeln!(s, "Turn {}: {}", t.n, highlight(&t.user, &t.moves));
+    let mut line = |text: String, indent: &str| {
+        let _ = writeln!(s, "{}", wrap(&text, indent));
+    };
+    line(
+        format!("Turn {}: {}", t.n, highlight(&t.user, &t.moves)),
+        "  ",
+    );
     if t.moves.is_empty() {
-        let _ = writeln!(
-            s,
-            "  No move found in this line, so {} took it as small talk.",
-            one_line(&sc.partner)
+        line(
+            format!(
+                "  No move found in this line, so {} took it as small talk.",
+                one_line(&sc.partner)
+            ),
+            "    ",
         );
     }
     if t.after_space_request {
-        let _ = writeln!(
-            s,
-            "  (Said right after {} asked for space: pushing here counts as pursuit.)",
-            one_line(&sc.partner)
+        line(
+            format!(
+                "  (Said right after {} asked for space: pushing here counts as pursuit.)",
+                one_line(&sc.partner)
+            ),
+            "    ",
         );
     }
     for m in &t.moves {
@@ -272,30 +285,43 @@ pub fn why(sc: &Scenario, t: &Turn, rules: &[Rule]) -> String {
             .iter()
             .find(|e| e.mv == Some(m.mv))
             .map_or(0, |e| e.delta);
-        let _ = writeln!(
-            s,
-            "  {} ({}): \"{}\" by rule {}",
-            move_colored(m.mv, m.mv.label()),
-            m.kind.name(),
-            one_line(&t.user[m.start..m.end]),
-            m.rule
+        line(
+            format!(
+                "  {} ({}): \"{}\" by rule {}",
+                move_colored(m.mv, m.mv.label()),
+                m.kind.name(),
+                one_line(&t.user[m.start..m.end]),
+                m.rule
+            ),
+            "      ",
         );
-        let _ = writeln!(s, "    guide: {}", visible(guide));
-        let _ = writeln!(
-            s,
-            "    effect on {}: {delta:+} openness",
-            one_line(&sc.partner)
+        line(format!("    guide: {}", visible(guide)), "      ");
+        line(
+            format!(
+                "    effect on {}: {delta:+} openness",
+                one_line(&sc.partner)
+            ),
+            "      ",
         );
     }
-    let _ = writeln!(
-        s,
-        "  Openness {} → {} ({}).",
-        t.openness_before,
-        t.openness,
-        visible(&t.band)
+    line(
+        format!(
+            "  Openness {} → {} ({}).",
+            t.openness_before,
+            t.openness,
+            visible(&t.band)
+        ),
+        "    ",
     );
     if let Some(r) = &t.reveal {
-        let _ = writeln!(s, "  You drew out something new: `{}`.", visible(r));
+        line(
+            format!(
+                "  This line drew out something {} had held back ({}).",
+                one_line(&sc.partner),
+                visible(r)
+            ),
+            "    ",
+        );
     }
     s
 }
@@ -334,7 +360,7 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
         .outcome_kind
         .as_deref()
         .map(|k| format!(" ({k})"))
-        .unwrap_or_default();
+        .unwrap_or_else(|| " (no ending reached: the band the talk stopped in)".to_string());
     let _ = writeln!(
         s,
         "Outcome: {}{kind} after {} turn{}. {}'s openness: {}/100 ({}), from {} at the start.",
@@ -555,16 +581,24 @@ pub fn history(entries: &[crate::history::Entry]) -> String {
         let outcome = e.outcome.as_deref().unwrap_or("(interrupted)");
         let _ = writeln!(
             s,
-            "{}  {:<18} {score}/100  {:<14} {} turns  {}",
+            "{}  {:<18} {score}/100  {:<14} {} turn{}  {}",
             one_line(e.date.get(..16).unwrap_or(&e.date)).replace('T', " "),
-            one_line(&e.scenario),
+            one_line(&if e.check_in {
+                format!("{} check-in", e.scenario)
+            } else {
+                e.scenario.clone()
+            }),
             one_line(outcome),
             e.turns,
+            if e.turns == 1 { "" } else { "s" },
             one_line(&e.file.display().to_string()).dimmed()
         );
     }
-    let _ = writeln!(s, "\n{}", "Trend per scenario".bold());
-    for (id, scores) in crate::history::trends(entries) {
+    let trends = crate::history::trends(entries);
+    if !trends.is_empty() {
+        let _ = writeln!(s, "\n{}", "Trend per scenario".bold());
+    }
+    for (id, scores) in trends {
         let values: Vec<i32> = scores.iter().map(|&x| x as i32).collect();
         let first = scores[0];
         let last = *scores.last().unwrap_or(&first);

@@ -135,6 +135,31 @@ pub fn replay(t: &Transcript, sc: &Scenario, cl: &Classifier) -> ReplayReport {
     }
 }
 
+/// How a talk whose end event is missing (the program was killed, or the file was cut)
+/// ended: replaying its kept lines, if every turn comes out as recorded and the last one
+/// reached one of the scenario's endings or its turn limit, that end. `None` when the
+/// replay differs or the talk was simply still going.
+pub fn recover_end(t: &Transcript, sc: &Scenario, cl: &Classifier) -> Option<crate::session::End> {
+    let before = t.kept_turns();
+    let mut session = fresh_session(t, sc, cl);
+    for turn in &before {
+        if session.is_over() {
+            return None;
+        }
+        let _ = session.step(&turn.user);
+    }
+    let same = session.turns().len() == before.len()
+        && before
+            .iter()
+            .zip(session.turns())
+            .all(|(a, b)| a.partner == b.partner && a.openness == b.openness);
+    if same && session.is_over() {
+        session.end().cloned()
+    } else {
+        None
+    }
+}
+
 /// For each kept mistake turn: the coach's rewrite, and what the partner would have said
 /// to it, running the engine from that turn with the same seed.
 pub fn what_if(t: &Transcript, sc: &Scenario, cl: &Classifier, coach: &Coach) -> Vec<WhatIf> {
@@ -144,7 +169,7 @@ pub fn what_if(t: &Transcript, sc: &Scenario, cl: &Classifier, coach: &Coach) ->
         let Some(mistake) = turn.moves.iter().find(|m| m.kind == Kind::Mistake) else {
             continue;
         };
-        let Some(advice) = coach.advise(mistake.mv, &turn.user, &sc.partner) else {
+        let Some(advice) = coach.advise_turn(mistake.mv, turn, &sc.partner) else {
             continue;
         };
         let mut session = fresh_session(t, sc, cl);

@@ -63,7 +63,7 @@ impl Review<'_> {
         t.moves
             .iter()
             .filter(|m| m.kind == Kind::Mistake)
-            .filter_map(|m| self.coach.advise(m.mv, &t.user, self.partner()))
+            .filter_map(|m| self.coach.advise_turn(m.mv, t, self.partner()))
             .collect()
     }
 
@@ -202,6 +202,7 @@ fn end_reason(r: &Review<'_>) -> Option<String> {
             r.transcript.kept_turns().len()
         ),
         "interrupted" => "The rehearsal was interrupted before it finished.".into(),
+        "end_of_input" => "The input ended, and with it the rehearsal.".into(),
         _ => "You ended the rehearsal.".into(),
     })
 }

@@ -113,7 +113,7 @@ pub fn add_advice(
             t.moves
                 .iter()
                 .filter(|m| m.kind == Kind::Mistake)
-                .filter_map(move |m| coach.advise(m.mv, &t.user, partner).map(|a| (t.n, a)))
+                .filter_map(move |m| coach.advise_turn(m.mv, t, partner).map(|a| (t.n, a)))
         })
         .map(|(turn, a)| TurnAdvice {
             turn,

@@ -202,22 +202,53 @@ impl Writer {
     }
 
     /// Create `path` (owner-only, in an owner-only directory when we create it).
+    /// A transcript at a path the user chose. A missing folder is created (0700); an
+    /// existing regular file is never replaced (a device or a pipe is written to).
     pub fn create(path: &Path) -> Writer {
-        let mut w = Writer {
-            path: Some(path.to_path_buf()),
-            ..Writer::default()
-        };
         let opened = (|| -> io::Result<File> {
             if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
                 && !dir.exists()
             {
                 crate::paths::private_dir(dir)?;
             }
-            crate::paths::private_new(path)
+            match std::fs::metadata(path) {
+                // A device or a pipe (`/dev/full`, a FIFO): written to, nothing replaced.
+                Ok(m) if !m.is_file() && !m.is_dir() => {
+                    std::fs::OpenOptions::new().write(true).open(path)
+                }
+                _ => crate::paths::private_create_new(path),
+            }
+        })();
+        Writer::opened(path.to_path_buf(), opened)
+    }
+
+    /// A new transcript named `STEM.jsonl` in rehearse's own folder `dir`: the folder is
+    /// made (or made again) owner-only, and a name already taken gets a `-2`, `-3`, ...
+    pub fn create_in(dir: &Path, stem: &str) -> Writer {
+        let opened = (|| -> io::Result<(PathBuf, File)> {
+            if let Some(data) = dir.parent().filter(|d| !d.as_os_str().is_empty()) {
+                crate::paths::private_dir(data)?;
+            }
+            crate::paths::private_dir(dir)?;
+            crate::paths::private_unique(dir, stem, "jsonl")
         })();
         match opened {
+            Ok((path, f)) => Writer::opened(path, Ok(f)),
+            Err(e) => Writer::opened(dir.join(format!("{stem}.jsonl")), Err(e)),
+        }
+    }
+
+    fn opened(path: PathBuf, file: io::Result<File>) -> Writer {
+        let mut w = Writer {
+            path: Some(path),
+            ..Writer::default()
+        };
+        match file {
             Ok(f) => w.file = Some(f),
-            Err(e) => w.failure = Some(format!("{}: {e}", path.display())),
+            Err(e) => {
+                let shown = w.path.as_deref().map(|p| p.display().to_string());
+                w.failure = Some(format!("{}: {e}", shown.unwrap_or_default()));
+            }
         }
         w
     }
@@ -255,9 +286,10 @@ impl Writer {
         None
     }
 
-    /// Write every event so far to a new file at `path` (after a failure).
+    /// Write every event so far to a new file at `path` (after a failure); an existing
+    /// file is not replaced.
     pub fn save_to(&self, path: &Path) -> io::Result<()> {
-        let mut f = crate::paths::private_new(path)?;
+        let mut f = crate::paths::private_create_new(path)?;
         for l in &self.lines {
             f.write_all(l.as_bytes())?;
             f.write_all(b"\n")?;

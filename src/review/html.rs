@@ -285,7 +285,7 @@ fn summary(s: &mut String, r: &Review<'_>) {
             .outcome_kind
             .as_deref()
             .map(|k| format!(" ({})", esc1(k)))
-            .unwrap_or_default();
+            .unwrap_or_else(|| " (no ending reached: the band the talk stopped in)".to_string());
         let _ = writeln!(
             s,
             "<p>Outcome: <strong>{}</strong>{kind}<br>after {} turn{}</p>",
@@ -650,7 +650,7 @@ fn scorecard(s: &mut String, r: &Review<'_>, card: &Scorecard) {
         .outcome_kind
         .as_deref()
         .map(|k| format!(" ({})", esc1(k)))
-        .unwrap_or_default();
+        .unwrap_or_else(|| " (no ending reached: the band the talk stopped in)".to_string());
     let _ = writeln!(
         s,
         "<p>Outcome: <strong>{}</strong>{kind} after {} turn{}. {partner}'s openness: {}/100 ({}), from {} at the start.</p>",

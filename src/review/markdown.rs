@@ -331,7 +331,7 @@ fn scorecard(s: &mut String, r: &Review<'_>, card: &Scorecard) {
         .outcome_kind
         .as_deref()
         .map(|k| format!(" ({})", esc(k)))
-        .unwrap_or_default();
+        .unwrap_or_else(|| " (no ending reached: the band the talk stopped in)".to_string());
     let _ = writeln!(
         s,
         "Outcome: **{}**{kind} after {} turn{}. {partner}'s openness: {}/100 ({}), from {} at the start.\n",

@@ -13,6 +13,7 @@ mod privacy;
 mod properties;
 mod repl;
 mod review;
+mod safekeeping;
 mod scenarios;
 mod sessions;
 mod targets;
