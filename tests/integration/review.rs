@@ -355,3 +355,61 @@ fn unreadable_transcripts_exit_1_naming_the_path() {
         }
     }
 }
+
+/// The user lines of `session.jsonl` (an older recording, so its replies may differ),
+/// played again with its seed, must write the transcript in `played.jsonl` (with the clock, the version and the absolute path made
+/// neutral): a change to what a transcript holds, or to how the partner answers, shows up
+/// here as a diff. Accept an intended change with `UPDATE_GOLDEN=1 cargo test review`.
+#[test]
+fn playing_the_golden_lines_writes_the_golden_transcript() {
+    let golden_text = std::fs::read_to_string(root().join(SESSION)).unwrap();
+    let events: Vec<serde_json::Value> = json_lines(&golden_text);
+    let header = &events[0];
+    let mut script = String::new();
+    for e in &events[1..] {
+        match e["type"].as_str() {
+            Some("turn") => script.push_str(e["user"].as_str().unwrap()),
+            Some("undo") => script.push_str("/undo"),
+            // The line itself is not kept; any line of the same kind brings the note back.
+            Some("safety") if e["rule"] == "safety.self-harm" => {
+                script.push_str("Sometimes I think about hurting myself.")
+            }
+            _ => continue,
+        }
+        script.push('\n');
+    }
+    let env = Env::new();
+    let path = env.home().join("played.jsonl");
+    let seed = header["seed"].to_string();
+    let out = env
+        .cmd(&[
+            "play",
+            header["scenario_path"].as_str().unwrap(),
+            "--seed",
+            &seed,
+            "--transcript",
+        ])
+        .arg(&path)
+        .write_stdin(script)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let root = format!("{}/", root().display());
+    let mut neutral = String::new();
+    for mut e in json_lines(&std::fs::read_to_string(&path).unwrap()) {
+        for k in ["started", "ended"] {
+            if e.get(k).is_some() {
+                e[k] = "TIME".into();
+            }
+        }
+        if e.get("app").is_some() {
+            e["app"] = "rehearse VERSION".into();
+        }
+        if let Some(p) = e.get("scenario_path").and_then(|p| p.as_str()) {
+            e["scenario_path"] = p.trim_start_matches(&root).into();
+        }
+        neutral.push_str(&serde_json::to_string(&e).unwrap());
+        neutral.push('\n');
+    }
+    golden("played.jsonl", &neutral);
+}
