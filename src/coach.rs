@@ -73,10 +73,35 @@ pub struct Advice {
 
 struct Rewrite {
     mv: Move,
-    when: Option<Regex>,
+    /// Compiled on first use: start-up pays only for a syntax check.
+    when: Option<LazyRegex>,
     step: Step,
     advice: String,
     rewrite: String,
+}
+
+/// A regex whose syntax was checked, compiled the first time it is needed.
+struct LazyRegex {
+    source: String,
+    regex: std::sync::OnceLock<Regex>,
+}
+
+impl LazyRegex {
+    fn new(source: String) -> Result<LazyRegex, String> {
+        regex_syntax::Parser::new()
+            .parse(&source)
+            .map_err(|e| e.to_string())?;
+        Ok(LazyRegex {
+            source,
+            regex: std::sync::OnceLock::new(),
+        })
+    }
+
+    fn is_match(&self, text: &str) -> bool {
+        self.regex
+            .get_or_init(|| Regex::new(&self.source).expect("syntax checked when parsed"))
+            .is_match(text)
+    }
 }
 
 /// The state `/hint` looks at.
@@ -124,7 +149,7 @@ impl Coach {
                     .map(|w| format!("(?:{w})"))
                     .collect::<Vec<_>>()
                     .join("|");
-                Some(Regex::new(&joined).map_err(|e| format!("{}: {e}", r.mv))?)
+                Some(LazyRegex::new(joined).map_err(|e| format!("{}: {e}", r.mv))?)
             };
             rewrites.push(Rewrite {
                 mv,
@@ -201,6 +226,15 @@ mod tests {
 
     fn coach() -> Coach {
         Coach::builtin(&crate::rules::RuleSet::builtin().substitutions)
+    }
+
+    #[test]
+    fn every_built_in_condition_compiles() {
+        for r in &coach().rewrites {
+            if let Some(w) = &r.when {
+                assert!(Regex::new(&w.source).is_ok(), "{}", w.source);
+            }
+        }
     }
 
     #[test]
