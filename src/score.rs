@@ -131,9 +131,25 @@ fn listening(turns: &[Turn]) -> Listening {
         .iter()
         .filter(|t| has(t, Move::ReflectiveListening))
         .count() as u32;
+    // A question asks the partner for something to tell: an open question, or a line
+    // ending in '?' that is not a reflection checked with a rising tone ("so it's the
+    // deadline?") nor an offer ("coffee on Saturday?", "check in on Sunday?").
+    let offer = |t: &Turn| {
+        [
+            Move::ConcretePlan,
+            Move::FollowUp,
+            Move::Playfulness,
+            Move::GivingSpace,
+        ]
+        .iter()
+        .any(|&m| has(t, m))
+    };
     let questions = turns
         .iter()
-        .filter(|t| t.user.contains('?') || has(t, Move::OpenQuestion))
+        .filter(|t| {
+            has(t, Move::OpenQuestion)
+                || (t.user.contains('?') && !has(t, Move::ReflectiveListening) && !offer(t))
+        })
         .count() as u32;
     let ratio = (questions > 0).then(|| f64::from(reflections) / f64::from(questions));
     let mark = match ratio {
@@ -166,7 +182,8 @@ fn prerequisites(sc: &Scenario, turns: &[Turn]) -> Vec<Prerequisite> {
             },
         });
     }
-    if let Some(moment) = &sc.moment {
+    // Judged once the talk has begun: before the first line nothing was missed yet.
+    if let Some(moment) = sc.moment.as_ref().filter(|_| !turns.is_empty()) {
         let deferred = turns.iter().take(3).any(|t| {
             t.moves.iter().any(|m| {
                 matches!(
@@ -426,15 +443,27 @@ mod listening_tests {
             "What has been going on for you?",
             "It sounds like you've been stretched really thin.",
             "So what I'm hearing is that the shifts leave you wiped out.",
+            "So what you're saying is the shifts are the worst of it?",
+            "Could we get coffee on Saturday at 10?",
         ] {
             let _ = s.step(l);
         }
         let card = score(&sc, s.turns(), None);
         assert_eq!(card.listening.questions, 1);
-        assert_eq!(card.listening.reflections, 2, "{:?}", s.turns());
+        assert_eq!(
+            card.listening.reflections,
+            3,
+            "a reflection with a rising tone is a reflection, an offer no question: {:?}",
+            s.turns()
+        );
         assert_eq!(card.listening.mark, "good");
         assert_eq!(card.prerequisites.len(), 2);
         assert!(!card.prerequisites[0].met, "the talk opened with criticism");
         assert!(!card.prerequisites[1].met, "no better time was offered");
+        let before = score(&sc, &[], None);
+        assert!(
+            before.prerequisites.is_empty(),
+            "nothing is judged before the first line"
+        );
     }
 }
