@@ -43,20 +43,31 @@ pub struct CheckIn {
 
 /// The plan a finished talk agreed, if it agreed one: a concrete plan and a follow-up,
 /// and an ending that was not a bad one.
+///
+/// The plan is the latest line with a concrete plan that is not also play: a joke that
+/// happens to name a time ("loser makes pancakes?") is not what the two of them agreed
+/// to keep. Only when every plan line was playful does the latest one stand.
 pub fn agreed(sc: &Scenario, turns: &[Turn], end: &End, date: &str) -> Option<Plan> {
     if ending_outcome(sc, end) == Some(Outcome::Bad) {
         return None;
     }
+    let has = |t: &Turn, m: Move| t.moves.iter().any(|x| x.mv == m);
     let line_with = |m: Move| {
         turns
             .iter()
             .rev()
-            .find(|t| t.moves.iter().any(|x| x.mv == m))
+            .find(|t| has(t, m))
             .map(|t| t.user.clone())
     };
+    let plan = turns
+        .iter()
+        .rev()
+        .find(|t| has(t, Move::ConcretePlan) && !has(t, Move::Playfulness))
+        .map(|t| t.user.clone())
+        .or_else(|| line_with(Move::ConcretePlan))?;
     Some(Plan {
         scenario: sc.id.clone(),
-        plan: line_with(Move::ConcretePlan)?,
+        plan,
         follow_up: line_with(Move::FollowUp)?,
         need: line_with(Move::SpecificNeed),
         agreed: date.to_string(),
@@ -74,10 +85,17 @@ pub fn went(plan: &Plan, seed: u64) -> Went {
     }
 }
 
-/// The scenario, set two weeks later: the partner opens by referring back to the plan.
+/// The scenario, set two weeks later: a follow-up talk of its own. The partner opens by
+/// referring back to the plan; the scenario's `check_in` reactions answer first (its
+/// first-talk reactions answer whatever those do not), its check-in reveals and endings
+/// replace the first talk's (what came out two weeks ago does not come out again), and
+/// `{plan}` in any of its texts becomes the user's own words.
 pub fn apply(sc: &Scenario, c: &CheckIn) -> Scenario {
-    let mut out = sc.clone();
+    let mut out = sc.check_in_talk();
     let quote: String = c.plan.plan.chars().take(160).collect();
+    // In the partner's lines the plan sits inside a sentence (`We said "{plan}". It...`):
+    // without its own full stop, so the sentence does not end twice.
+    let said = in_a_sentence(&quote);
     let (openness, text) = match (&sc.check_in, c.went) {
         (Some(t), Went::Well) => (t.openness, t.went_well.clone()),
         (Some(t), Went::Partly) => ((t.openness - 15).max(0), t.partly.clone()),
@@ -90,8 +108,25 @@ pub fn apply(sc: &Scenario, c: &CheckIn) -> Scenario {
             "*hesitates* So... we said \"{plan}\". Honestly, it's been on and off. Can we talk about it?".to_string(),
         ),
     };
+    let fill = |text: &mut String| {
+        if text.contains("{plan}") {
+            *text = text.replace("{plan}", said);
+        }
+    };
     out.openness = openness;
-    out.opening = text.replace("{plan}", &quote);
+    out.opening = text;
+    fill(&mut out.opening);
+    for r in &mut out.reactions {
+        for reply in &mut r.replies {
+            fill(&mut reply.text);
+        }
+    }
+    for r in &mut out.reveals {
+        fill(&mut r.text);
+    }
+    for e in &mut out.endings {
+        fill(&mut e.text);
+    }
     out.brief = format!(
         "Two weeks ago, at the end of your last talk with {}, you agreed: \"{quote}\", and to check in: \"{}\". This is that check-in.",
         sc.partner,
@@ -100,6 +135,16 @@ pub fn apply(sc: &Scenario, c: &CheckIn) -> Scenario {
     out.goal = "Check in warmly on the plan: notice what worked, listen to what didn't, and adjust it together.".into();
     out.title = format!("{} — two weeks later", sc.title);
     out
+}
+
+/// A quoted line as it reads inside someone else's sentence: no closing full stop (a
+/// question mark, an exclamation or an ellipsis stays).
+fn in_a_sentence(line: &str) -> &str {
+    let line = line.trim_end();
+    match line.strip_suffix('.') {
+        Some(rest) if !rest.ends_with('.') => rest.trim_end(),
+        _ => line,
+    }
 }
 
 /// Where the saved plan for a scenario lives.
@@ -140,6 +185,17 @@ mod tests {
     }
 
     #[test]
+    fn the_plan_reads_inside_a_sentence() {
+        assert_eq!(
+            in_a_sentence("Tea at 10 each night. "),
+            "Tea at 10 each night"
+        );
+        assert_eq!(in_a_sentence("Coffee on Saturday?"), "Coffee on Saturday?");
+        assert_eq!(in_a_sentence("Let's see..."), "Let's see...");
+        assert_eq!(in_a_sentence("Phones away after 9"), "Phones away after 9");
+    }
+
+    #[test]
     fn the_seed_decides_and_a_named_need_helps() {
         let well = |need| {
             (0..400)
@@ -162,9 +218,243 @@ mod tests {
                 went,
             };
             let out = apply(&sc, &c);
-            assert!(out.opening.contains("Let's eat together on Friday at 7."));
+            assert!(
+                out.opening
+                    .contains("\"Let's eat together on Friday at 7\"")
+            );
+            assert!(out.brief.contains("Let's eat together on Friday at 7."));
             assert!(out.brief.contains("two weeks") || out.brief.contains("Two weeks"));
             assert_eq!(out.content_hash, sc.content_hash);
         }
+    }
+
+    const WITH_CHECK_IN: &str =
+        include_str!("../tests/fixtures/scenarios/ok/small-talk-check-in.ron");
+
+    fn turn_with(n: u32, user: &str, moves: &[Move]) -> Turn {
+        Turn {
+            n,
+            user: user.into(),
+            moves: moves
+                .iter()
+                .map(|&mv| crate::classify::MoveMatch {
+                    mv,
+                    kind: mv.kind(),
+                    rule: "test".into(),
+                    start: 0,
+                    end: 0,
+                })
+                .collect(),
+            partner: String::new(),
+            openness_before: 50,
+            openness: 50,
+            band: "open".into(),
+            delta: 0,
+            effects: Vec::new(),
+            reveal: None,
+            asks_space: false,
+            after_space_request: false,
+            lead_reaction: None,
+            reply_index: None,
+        }
+    }
+
+    fn ended_well() -> End {
+        End {
+            reason: "ending".into(),
+            ending: Some("reconnected".into()),
+            outcome_kind: Some("good".into()),
+            text: None,
+        }
+    }
+
+    #[test]
+    fn the_saved_plan_is_the_real_plan_not_a_joke_that_named_a_time() {
+        let sc = Scenario::parse(
+            "s.ron",
+            include_str!("../tests/fixtures/scenarios/ok/small-talk.ron"),
+        )
+        .unwrap();
+        let tea = "Let's have tea at 10 each night, phones in the other room.";
+        let joke = "Want to do the Saturday crossword together again, loser makes pancakes?";
+        let check = "Let's check in next Sunday on how it's going.";
+        let turns = [
+            turn_with(1, tea, &[Move::ConcretePlan]),
+            turn_with(2, joke, &[Move::ConcretePlan, Move::Playfulness]),
+            turn_with(3, check, &[Move::FollowUp]),
+        ];
+        let plan = agreed(&sc, &turns, &ended_well(), "d").unwrap();
+        assert_eq!(plan.plan, tea);
+        assert_eq!(plan.follow_up, check);
+        // The latest real plan wins over an earlier one.
+        let later = "Actually, let's make it tea at 9.";
+        let mut more = turns.to_vec();
+        more.push(turn_with(4, later, &[Move::ConcretePlan]));
+        assert_eq!(agreed(&sc, &more, &ended_well(), "d").unwrap().plan, later);
+        // When every plan line is playful, the latest one still stands.
+        let only_joke = [
+            turn_with(1, joke, &[Move::ConcretePlan, Move::Playfulness]),
+            turn_with(2, check, &[Move::FollowUp]),
+        ];
+        assert_eq!(
+            agreed(&sc, &only_joke, &ended_well(), "d").unwrap().plan,
+            joke
+        );
+        // No follow-up, no plan saved.
+        assert_eq!(agreed(&sc, &turns[..2], &ended_well(), "d"), None);
+    }
+
+    fn play(sc: &Scenario, seed: u64, lines: &[&str]) -> crate::session::Session<'static> {
+        let sc: &'static Scenario = Box::leak(Box::new(sc.clone()));
+        let cl: &'static crate::classify::Classifier =
+            Box::leak(Box::new(crate::classify::Classifier::builtin()));
+        let mut s = crate::session::Session::new(sc, cl, seed);
+        for line in lines {
+            if s.is_over() {
+                break;
+            }
+            let _ = s.step(line);
+        }
+        s
+    }
+
+    #[test]
+    fn the_check_in_is_a_talk_of_its_own() {
+        let sc = Scenario::parse("c.ron", WITH_CHECK_IN).unwrap();
+        assert!(sc.moment.is_none());
+        let mut first = sc.clone();
+        first.moment = Some("Jo is about to leave.".into());
+        for went in [Went::Well, Went::Partly] {
+            let out = apply(
+                &first,
+                &CheckIn {
+                    plan: plan(false),
+                    went,
+                },
+            );
+            assert_eq!(out.engine_problems(), Vec::<String>::new());
+            assert!(out.moment.is_none(), "the check-in is a calm, agreed time");
+            assert_eq!(out.max_turns, 10);
+            // Its reveals replace the first talk's; its endings too.
+            let ids: Vec<&str> = out.reveals.iter().map(|r| r.id.as_str()).collect();
+            assert_eq!(ids, ["thursdays", "what-id-change"]);
+            let ids: Vec<&str> = out.endings.iter().map(|e| e.id.as_str()).collect();
+            assert_eq!(ids, ["kept-going", "gave-up"]);
+            // Its reactions come first; the first talk's follow.
+            assert_eq!(
+                out.reactions.len(),
+                sc.check_in.as_ref().unwrap().reactions.len() + sc.reactions.len()
+            );
+            assert!(out.opening.contains("Let's eat together on Friday at 7\""));
+            assert!(
+                !out.reactions
+                    .iter()
+                    .flat_map(|r| &r.replies)
+                    .any(|r| r.text.contains("{plan}"))
+            );
+        }
+        let well = apply(
+            &sc,
+            &CheckIn {
+                plan: plan(false),
+                went: Went::Well,
+            },
+        );
+        let partly = apply(
+            &sc,
+            &CheckIn {
+                plan: plan(false),
+                went: Went::Partly,
+            },
+        );
+        assert_eq!((well.openness, partly.openness), (60, 45));
+    }
+
+    #[test]
+    fn a_check_in_plays_to_its_own_ending_without_the_first_talks_reveals() {
+        let sc = Scenario::parse("c.ron", WITH_CHECK_IN).unwrap();
+        let out = apply(
+            &sc,
+            &CheckIn {
+                plan: plan(false),
+                went: Went::Well,
+            },
+        );
+        let s = play(
+            &out,
+            1,
+            &[
+                "What has it been like for you?",
+                "What was the hardest part?",
+                "So what I'm hearing is Thursdays wreck you.",
+                "Let's move it to Saturday morning instead.",
+                "Let's check in again in two weeks.",
+            ],
+        );
+        let partners: Vec<&str> = s.turns().iter().map(|t| t.partner.as_str()).collect();
+        assert_eq!(
+            s.end().and_then(|e| e.ending.as_deref()),
+            Some("kept-going"),
+            "{partners:#?}"
+        );
+        assert!(
+            partners
+                .iter()
+                .any(|p| p.contains("Thursdays were the hard part"))
+        );
+        // The reflection right after the reveal is answered by the `said_last` reaction.
+        assert_eq!(partners[2], "Yeah. Thursdays. You got it in one.");
+        assert!(
+            partners[3].contains("not \"Let's eat together on Friday at 7\" any more"),
+            "{}",
+            partners[3]
+        );
+        assert!(
+            !partners
+                .iter()
+                .any(|p| p.contains("night shifts are wrecking me"))
+        );
+        // Scorekeeping in the check-in is met by the check-in's own reply, and two
+        // mistakes in a row end it badly.
+        let s = play(
+            &out,
+            1,
+            &["You never keep your word.", "You always do this."],
+        );
+        assert_eq!(
+            s.turns()[0].partner,
+            "You're keeping score now? Give me a second."
+        );
+        assert_eq!(s.end().and_then(|e| e.ending.as_deref()), Some("gave-up"));
+    }
+
+    #[test]
+    fn without_a_check_in_of_its_own_the_first_talks_reveals_stay_said() {
+        let src = include_str!("../tests/fixtures/scenarios/ok/small-talk.ron");
+        let sc = Scenario::parse("s.ron", src).unwrap();
+        let out = apply(
+            &sc,
+            &CheckIn {
+                plan: plan(true),
+                went: Went::Well,
+            },
+        );
+        assert!(out.reveals.is_empty());
+        assert_eq!(out.endings.len(), sc.endings.len());
+        assert_eq!(out.engine_problems(), Vec::<String>::new());
+        let s = play(
+            &out,
+            3,
+            &[
+                "What has been weighing on you?",
+                "What's been going on?",
+                "How are the night shifts?",
+            ],
+        );
+        assert!(
+            s.turns()
+                .iter()
+                .all(|t| t.reveal.is_none() && !t.partner.contains("night shifts are wrecking"))
+        );
     }
 }

@@ -1118,6 +1118,15 @@ mod tests {
         assert!(got.has(Move::KitchenSinking), "{got:?}");
         let got = c.classify("How's the Henderson account going?", Context::default());
         assert!(got.has(Move::ExternalStressor), "{got:?}");
+        // Without the scenario's words the same lines carry neither move.
+        let plain = classifier();
+        let got = plain.classify(
+            "And then there was the camping trip again.",
+            Context::default(),
+        );
+        assert!(!got.has(Move::KitchenSinking), "{got:?}");
+        let got = plain.classify("How's the Henderson account going?", Context::default());
+        assert!(!got.has(Move::ExternalStressor), "{got:?}");
     }
 
     #[test]

@@ -170,9 +170,531 @@ impl fmt::Display for Diagnostic {
     }
 }
 
+// ---------------------------------------------------------------------------------------
+// Where things are in a RON file.
+//
+// serde gives the validator values, not positions. Once a file has parsed, `SourceTree`
+// reads it a second time, lightly (strings, comments, brackets, field names), and keeps
+// where every value starts, so a problem found later can be reported at the very item it
+// is about: `reactions[12].replies[3]`, not the first `replies:` in the file.
+
+/// One step from a value to a part of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// The value of a struct field.
+    Field(&'static str),
+    /// The name of a struct field (for problems with the field as a whole).
+    Name(&'static str),
+    /// An element of a list, or an argument of `name(a, b)`.
+    Index(usize),
+    /// The value under a string key of a map.
+    Key(String),
+    /// The key itself of a map entry.
+    KeyName(String),
+    /// Into field `text` when the value is a struct; else stays (a reply is a string or
+    /// `(text: ...)`).
+    Text,
+}
+
+/// A path from the top of the file: built step by step as validation walks the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loc(pub Vec<Step>);
+
+impl Loc {
+    pub fn root() -> Loc {
+        Loc(Vec::new())
+    }
+
+    fn with(&self, step: Step) -> Loc {
+        let mut steps = self.0.clone();
+        steps.push(step);
+        Loc(steps)
+    }
+
+    pub fn field(&self, name: &'static str) -> Loc {
+        self.with(Step::Field(name))
+    }
+
+    pub fn name(&self, name: &'static str) -> Loc {
+        self.with(Step::Name(name))
+    }
+
+    pub fn index(&self, i: usize) -> Loc {
+        self.with(Step::Index(i))
+    }
+
+    pub fn key(&self, key: &str) -> Loc {
+        self.with(Step::Key(key.to_string()))
+    }
+
+    pub fn key_name(&self, key: &str) -> Loc {
+        self.with(Step::KeyName(key.to_string()))
+    }
+
+    pub fn text(&self) -> Loc {
+        self.with(Step::Text)
+    }
+}
+
+#[derive(Debug)]
+struct Node {
+    /// Byte offset of the value's first character.
+    start: usize,
+    kind: NodeKind,
+}
+
+#[derive(Debug)]
+enum NodeKind {
+    /// A number, an identifier, a char, a unit.
+    Atom,
+    /// A string literal, decoded.
+    Str(String),
+    /// `(a: 1, b: 2)` or `Name(a: 1)`: (field name, where the name is, value).
+    Struct(Vec<(String, usize, Node)>),
+    /// `(1, 2)`, `name(1, 2)` or `Some(x)`.
+    Tuple(Vec<Node>),
+    List(Vec<Node>),
+    Map(Vec<(Node, Node)>),
+}
+
+/// The positions of every value in a RON source that has already parsed.
+#[derive(Debug)]
+pub struct SourceTree {
+    root: Option<Node>,
+}
+
+impl SourceTree {
+    pub fn new(source: &str) -> SourceTree {
+        let mut p = Reader {
+            s: source.as_bytes(),
+            src: source,
+            i: 0,
+        };
+        p.skip_attributes();
+        SourceTree { root: p.value() }
+    }
+
+    /// Byte offset of the item at `loc`, or of the nearest enclosing item found.
+    pub fn offset(&self, loc: &Loc) -> Option<usize> {
+        let mut node = self.root.as_ref()?;
+        let mut at = node.start;
+        for step in &loc.0 {
+            node = unwrap_newtype(node, step);
+            let next = match (step, &node.kind) {
+                (Step::Field(name), NodeKind::Struct(fields)) => fields
+                    .iter()
+                    .find(|f| f.0 == *name)
+                    .map(|f| (&f.2, f.2.start)),
+                (Step::Name(name), NodeKind::Struct(fields)) => {
+                    return Some(fields.iter().find(|f| f.0 == *name).map_or(at, |f| f.1));
+                }
+                (Step::Index(i), NodeKind::List(items) | NodeKind::Tuple(items)) => {
+                    items.get(*i).map(|n| (n, n.start))
+                }
+                (Step::Key(k) | Step::KeyName(k), NodeKind::Map(entries)) => entries
+                    .iter()
+                    .find(|(key, _)| matches!(&key.kind, NodeKind::Str(s) if s == k))
+                    .map(|(key, value)| match step {
+                        Step::KeyName(_) => (key, key.start),
+                        _ => (value, value.start),
+                    }),
+                (Step::Text, NodeKind::Struct(fields)) => fields
+                    .iter()
+                    .find(|f| f.0 == "text")
+                    .map(|f| (&f.2, f.2.start))
+                    .or(Some((node, node.start))),
+                (Step::Text, _) => Some((node, node.start)),
+                _ => None,
+            };
+            match next {
+                Some((n, offset)) => {
+                    node = n;
+                    at = offset;
+                }
+                None => return Some(at),
+            }
+        }
+        Some(at)
+    }
+}
+
+/// `Some(x)` (and any one-argument wrapper) stands for `x` when the path goes inside it.
+fn unwrap_newtype<'n>(mut node: &'n Node, step: &Step) -> &'n Node {
+    if matches!(step, Step::Index(_) | Step::Text) {
+        // An index into `name(a, b)` addresses the arguments themselves.
+        return node;
+    }
+    while let NodeKind::Tuple(items) = &node.kind
+        && items.len() == 1
+    {
+        node = &items[0];
+    }
+    node
+}
+
+/// A forgiving reader over RON that has already been parsed by `ron`: it never fails
+/// loudly, it just stops describing the file where it no longer understands it.
+struct Reader<'a> {
+    s: &'a [u8],
+    src: &'a str,
+    i: usize,
+}
+
+impl Reader<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn skip_ws(&mut self) {
+        loop {
+            match self.peek() {
+                Some(c) if c.is_ascii_whitespace() => self.i += 1,
+                Some(b'/') if self.s.get(self.i + 1) == Some(&b'/') => {
+                    while self.peek().is_some_and(|c| c != b'\n') {
+                        self.i += 1;
+                    }
+                }
+                Some(b'/') if self.s.get(self.i + 1) == Some(&b'*') => {
+                    // Block comments nest in RON.
+                    self.i += 2;
+                    let mut depth = 1;
+                    while depth > 0 && self.i < self.s.len() {
+                        if self.s[self.i..].starts_with(b"/*") {
+                            depth += 1;
+                            self.i += 2;
+                        } else if self.s[self.i..].starts_with(b"*/") {
+                            depth -= 1;
+                            self.i += 2;
+                        } else {
+                            self.i += 1;
+                        }
+                    }
+                }
+                Some(c) if c >= 0x80 => {
+                    // Unicode whitespace is rare; anything else non-ASCII ends the blank.
+                    match self.src[self.i..].chars().next() {
+                        Some(ch) if ch.is_whitespace() => self.i += ch.len_utf8(),
+                        _ => return,
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    /// `#![enable(...)]` lines before the value.
+    fn skip_attributes(&mut self) {
+        loop {
+            self.skip_ws();
+            if !self.s[self.i.min(self.s.len())..].starts_with(b"#!") {
+                return;
+            }
+            let mut depth = 0;
+            while let Some(c) = self.peek() {
+                self.i += 1;
+                match c {
+                    b'[' => depth += 1,
+                    b']' => {
+                        depth -= 1;
+                        if depth <= 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+
+    fn ident(&mut self) -> &str {
+        let start = self.i;
+        if self.s[self.i..].starts_with(b"r#") {
+            self.i += 2;
+        }
+        while self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_' || c >= 0x80)
+        {
+            self.i += 1;
+        }
+        let end = self.i.min(self.s.len());
+        self.src
+            .get(start..end)
+            .unwrap_or("")
+            .trim_start_matches("r#")
+    }
+
+    fn value(&mut self) -> Option<Node> {
+        self.skip_ws();
+        let start = self.i;
+        let c = self.peek()?;
+        let kind = match c {
+            b'"' => NodeKind::Str(self.string()?),
+            b'r' | b'b' if self.raw_or_byte_string_ahead() => {
+                if self.peek() == Some(b'b') {
+                    self.i += 1;
+                }
+                if self.peek() == Some(b'r') {
+                    NodeKind::Str(self.raw_string()?)
+                } else {
+                    NodeKind::Str(self.string()?)
+                }
+            }
+            b'\'' => {
+                self.i += 1;
+                while let Some(c) = self.peek() {
+                    self.i += 1;
+                    match c {
+                        b'\\' => self.i += 1,
+                        b'\'' => break,
+                        _ => {}
+                    }
+                }
+                NodeKind::Atom
+            }
+            b'[' => {
+                self.i += 1;
+                NodeKind::List(self.items(b']')?)
+            }
+            b'{' => {
+                self.i += 1;
+                let mut entries = Vec::new();
+                loop {
+                    self.skip_ws();
+                    if self.peek()? == b'}' {
+                        self.i += 1;
+                        break;
+                    }
+                    let key = self.value()?;
+                    self.skip_ws();
+                    if self.peek()? != b':' {
+                        return None;
+                    }
+                    self.i += 1;
+                    let value = self.value()?;
+                    entries.push((key, value));
+                    self.skip_ws();
+                    if self.peek() == Some(b',') {
+                        self.i += 1;
+                    }
+                }
+                NodeKind::Map(entries)
+            }
+            b'(' => self.group()?,
+            c if c.is_ascii_alphabetic() || c == b'_' => {
+                self.ident();
+                let after = self.i;
+                self.skip_ws();
+                if self.peek() == Some(b'(') {
+                    self.group()?
+                } else {
+                    self.i = after;
+                    NodeKind::Atom
+                }
+            }
+            _ => {
+                // Numbers and anything else: up to the next separator.
+                while self.peek().is_some_and(|c| {
+                    !c.is_ascii_whitespace() && !matches!(c, b',' | b')' | b']' | b'}' | b':')
+                }) {
+                    self.i += 1;
+                }
+                if self.i == start {
+                    return None;
+                }
+                NodeKind::Atom
+            }
+        };
+        Some(Node { start, kind })
+    }
+
+    fn raw_or_byte_string_ahead(&self) -> bool {
+        let rest = &self.s[self.i..];
+        rest.starts_with(b"r\"")
+            || rest.starts_with(b"r#") && rest[1..].iter().find(|&&c| c != b'#') == Some(&b'"')
+            || rest.starts_with(b"b\"")
+            || rest.starts_with(b"br\"")
+            || rest.starts_with(b"br#")
+    }
+
+    /// A `"..."` literal, decoded (the common escapes; others kept as written).
+    fn string(&mut self) -> Option<String> {
+        self.i += 1;
+        let mut out = String::new();
+        let mut from = self.i;
+        loop {
+            let c = self.peek()?;
+            match c {
+                b'"' => {
+                    out.push_str(self.src.get(from..self.i)?);
+                    self.i += 1;
+                    return Some(out);
+                }
+                b'\\' => {
+                    out.push_str(self.src.get(from..self.i)?);
+                    let e = *self.s.get(self.i + 1)?;
+                    self.i += 2;
+                    match e {
+                        b'n' => out.push('\n'),
+                        b't' => out.push('\t'),
+                        b'r' => out.push('\r'),
+                        b'0' => out.push('\0'),
+                        b'"' => out.push('"'),
+                        b'\\' => out.push('\\'),
+                        b'\'' => out.push('\''),
+                        b'\n' => self.skip_ws(),
+                        _ => {
+                            // \u{..} and \x..: kept as written; they only matter for
+                            // matching map keys, which are plain words.
+                            out.push('\\');
+                            out.push(e as char);
+                        }
+                    }
+                    from = self.i;
+                }
+                _ => self.i += 1,
+            }
+        }
+    }
+
+    /// `r"..."` or `r#"..."#`.
+    fn raw_string(&mut self) -> Option<String> {
+        self.i += 1;
+        let mut hashes = 0;
+        while self.peek() == Some(b'#') {
+            hashes += 1;
+            self.i += 1;
+        }
+        if self.peek()? != b'"' {
+            return None;
+        }
+        self.i += 1;
+        let start = self.i;
+        let close: Vec<u8> = std::iter::once(b'"')
+            .chain(std::iter::repeat_n(b'#', hashes))
+            .collect();
+        let len = self.s[start..]
+            .windows(close.len())
+            .position(|w| w == close.as_slice())?;
+        self.i = start + len + close.len();
+        Some(self.src.get(start..start + len)?.to_string())
+    }
+
+    /// After `(`: a struct when the first thing inside is `name:`, else a tuple.
+    fn group(&mut self) -> Option<NodeKind> {
+        self.i += 1;
+        self.skip_ws();
+        let save = self.i;
+        let is_struct = if self
+            .peek()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == b'_')
+        {
+            self.ident();
+            self.skip_ws();
+            let colon = self.peek() == Some(b':') && self.s.get(self.i + 1) != Some(&b':');
+            self.i = save;
+            colon
+        } else {
+            false
+        };
+        if !is_struct {
+            return Some(NodeKind::Tuple(self.items(b')')?));
+        }
+        let mut fields = Vec::new();
+        loop {
+            self.skip_ws();
+            if self.peek()? == b')' {
+                self.i += 1;
+                break;
+            }
+            let name_at = self.i;
+            let name = self.ident().to_string();
+            if name.is_empty() {
+                return None;
+            }
+            self.skip_ws();
+            if self.peek()? != b':' {
+                return None;
+            }
+            self.i += 1;
+            let value = self.value()?;
+            fields.push((name, name_at, value));
+            self.skip_ws();
+            if self.peek() == Some(b',') {
+                self.i += 1;
+            }
+        }
+        Some(NodeKind::Struct(fields))
+    }
+
+    /// Comma-separated values up to `close`.
+    fn items(&mut self, close: u8) -> Option<Vec<Node>> {
+        let mut items = Vec::new();
+        loop {
+            self.skip_ws();
+            if self.peek()? == close {
+                self.i += 1;
+                return Some(items);
+            }
+            items.push(self.value()?);
+            self.skip_ws();
+            if self.peek() == Some(b',') {
+                self.i += 1;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(src: &str, loc: &Loc) -> (usize, usize) {
+        let d = Diagnostic::at_offset(
+            "a.ron",
+            src,
+            SourceTree::new(src).offset(loc),
+            String::new(),
+        );
+        (d.line, d.col)
+    }
+
+    #[test]
+    fn the_tree_finds_each_item_in_its_own_place() {
+        let src = r##"#![enable(implicit_some)]
+// a comment with "quotes" and (brackets
+(
+    id: "x", /* a (block /* nested */) comment */
+    bands: [(id: "low", from: 0), (id: "high", from: 50)],
+    words: { "stressor": ["a", "b"], "grievance": [] },
+    reactions: [
+        (on: "criticism", when: [band("low"), not(seen("pursuit", 2))], replies: [
+            "one \"quoted\" reply",
+            (text: "two", weight: 2),
+            r#"raw "three""#,
+        ]),
+    ],
+    check_in: Some((openness: 60, went_well: "w")),
+    nothing: None,
+)"##;
+        let r = Loc::root();
+        let reply = |i| r.field("reactions").index(0).field("replies").index(i);
+        assert_eq!(at(src, &r.field("id")), (4, 9));
+        assert_eq!(at(src, &r.field("bands").index(1).field("id")), (5, 40));
+        assert_eq!(at(src, &r.field("bands").index(1).name("from")), (5, 48));
+        assert_eq!(at(src, &r.field("words").key("grievance")), (6, 51));
+        assert_eq!(at(src, &r.field("words").key_name("grievance")), (6, 38));
+        assert_eq!(at(src, &reply(0).text()), (9, 13));
+        assert_eq!(at(src, &reply(1).text()), (10, 20));
+        assert_eq!(at(src, &reply(2)), (11, 13));
+        let when = r.field("reactions").index(0).field("when");
+        assert_eq!(at(src, &when.index(0).index(0)), (8, 39));
+        assert_eq!(at(src, &when.index(1).index(0).index(0)), (8, 56));
+        assert_eq!(at(src, &r.field("check_in").field("went_well")), (14, 46));
+        // A path that goes further than the file: the nearest enclosing item.
+        assert_eq!(at(src, &reply(7)), (8, 82));
+        assert_eq!(at(src, &r.field("missing").index(3)), (3, 1));
+    }
 
     #[test]
     fn renders_location_line_and_caret() {

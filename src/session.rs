@@ -90,6 +90,8 @@ struct State {
     /// Replies already used: (reaction, reply).
     used: BTreeSet<(usize, usize)>,
     revealed: Vec<bool>,
+    /// The reveal the partner's last reply was, if it was one (`said_last`).
+    said_last: Option<usize>,
     asks_space: bool,
     safety_noted: bool,
     /// Past user lines with the moves they carried, for `{quote:...}` replies.
@@ -121,6 +123,7 @@ impl<'a> Session<'a> {
                 turn_moves: Vec::new(),
                 used: BTreeSet::new(),
                 revealed: vec![false; scenario.reveals.len()],
+                said_last: None,
                 asks_space: false,
                 safety_noted: false,
                 lines: Vec::new(),
@@ -317,6 +320,7 @@ impl<'a> Session<'a> {
             (None, None) => (String::new(), false, None),
         };
         st.asks_space = asks_space;
+        st.said_last = reveal;
         st.lines.push((line.to_string(), moves.clone()));
 
         // Endings, in file order; then the turn limit.
@@ -399,6 +403,7 @@ fn eval(c: &Condition, sc: &Scenario, st: &State, current: Option<Move>, opennes
         Condition::MistakeStreak(n) => streak(Kind::Mistake, *n),
         Condition::PracticeStreak(n) => streak(Kind::Practice, *n),
         Condition::Revealed(i) => st.revealed.get(*i).copied().unwrap_or(false),
+        Condition::SaidLast(i) => st.said_last == Some(*i),
         Condition::Not(inner) => !eval(inner, sc, st, current, openness),
     }
 }
@@ -579,6 +584,67 @@ mod tests {
         assert_eq!(t.reveal.as_deref(), Some("night-shifts"));
         assert!(t.partner.contains("night shifts"));
         assert_eq!(s.revealed(), vec!["night-shifts"]);
+    }
+
+    /// small-talk with a reaction to what Jo has just let out, and an ending that needs
+    /// the reveal to be the last thing said.
+    fn said_last_scenario() -> Scenario {
+        let src = FIXTURE
+            .replace(
+                r#"        (on: "open_question", delta: 12, replies: ["#,
+                r#"        (on: "validation", when: [said_last("night-shifts")], delta: 10, replies: [
+            "*nods* Thanks. I haven't said that out loud to anyone.",
+        ]),
+        (on: "open_question", delta: 12, replies: ["#,
+            )
+            .replace(
+                r#"        (id: "reconnected","#,
+                r#"        (id: "heard", outcome: "neutral", when: [said_last("night-shifts"), seen("giving_space", 1)],
+            text: "*Jo breathes out.* Okay. That's out."),
+        (id: "reconnected","#,
+            );
+        Scenario::parse("said-last.ron", &src).unwrap()
+    }
+
+    #[test]
+    fn said_last_holds_only_right_after_the_reveal() {
+        let (sc, cl) = (said_last_scenario(), Classifier::builtin());
+        let mut s = Session::new(&sc, &cl, 1);
+        turn(s.step("What has been going on?"));
+        assert_eq!(
+            turn(s.step("What's been weighing on you?"))
+                .reveal
+                .as_deref(),
+            Some("night-shifts")
+        );
+        // The line right after the reveal meets the reaction to it...
+        let t = turn(s.step("That makes sense."));
+        assert_eq!(
+            t.partner,
+            "*nods* Thanks. I haven't said that out loud to anyone."
+        );
+        // ...and undoing it brings the moment back exactly.
+        s.undo().unwrap();
+        let again = turn(s.step("That makes sense."));
+        assert_eq!(again, t);
+        // One line later the reveal is no longer the last thing said.
+        let t = turn(s.step("That makes sense."));
+        assert_ne!(
+            t.partner,
+            "*nods* Thanks. I haven't said that out loud to anyone."
+        );
+        assert!(s.end().is_none());
+    }
+
+    #[test]
+    fn said_last_in_an_ending_means_the_reply_just_given() {
+        let (sc, cl) = (said_last_scenario(), Classifier::builtin());
+        let mut s = Session::new(&sc, &cl, 1);
+        turn(s.step("No pressure, I'm here whenever you're ready."));
+        assert!(s.end().is_none());
+        let t = turn(s.step("What has been going on?"));
+        assert_eq!(t.reveal.as_deref(), Some("night-shifts"));
+        assert_eq!(s.end().and_then(|e| e.ending.as_deref()), Some("heard"));
     }
 
     #[test]
