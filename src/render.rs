@@ -37,7 +37,7 @@ fn wrap(text: &str, indent: &str) -> String {
     textwrap::fill(text, opts)
 }
 
-/// The note shown, once, when a line speaks of danger or self-harm.
+/// The note shown when a line speaks of danger or self-harm: once for each kind.
 pub const SAFETY_NOTE: &str = "\
 Stepping out of the rehearsal for a moment. What you just wrote sounds like it may be \
 about your safety, or about hurting yourself. This is a practice tool, and it cannot help \

@@ -37,9 +37,9 @@ pub struct ReplayReport {
 
 fn fresh_session<'a>(t: &Transcript, sc: &'a Scenario, cl: &'a Classifier) -> Session<'a> {
     let mut s = Session::new(sc, cl, t.header.seed);
-    if t.safety_notes > 0 {
-        // The safety note was already shown in the original; its line was not kept.
-        s.mark_safety_noted();
+    // The safety notes were already shown in the original; their lines were not kept.
+    for rule in &t.safety_notes {
+        s.mark_safety_noted(rule);
     }
     s
 }

@@ -93,7 +93,9 @@ struct State {
     /// The reveal the partner's last reply was, if it was one (`said_last`).
     said_last: Option<usize>,
     asks_space: bool,
-    safety_noted: bool,
+    /// The safety rules whose note was shown: each kind of danger (violence, self-harm)
+    /// steps out of the role once.
+    safety_noted: Vec<String>,
     /// Past user lines with the moves they carried, for `{quote:...}` replies.
     lines: Vec<(String, Vec<Move>)>,
     end: Option<End>,
@@ -125,7 +127,7 @@ impl<'a> Session<'a> {
                 revealed: vec![false; scenario.reveals.len()],
                 said_last: None,
                 asks_space: false,
-                safety_noted: false,
+                safety_noted: Vec::new(),
                 lines: Vec::new(),
                 end: None,
             },
@@ -195,9 +197,10 @@ impl<'a> Session<'a> {
         undone
     }
 
-    /// The safety note has already been shown (when replaying a transcript in which it was).
-    pub fn mark_safety_noted(&mut self) {
-        self.state.safety_noted = true;
+    /// The safety note for `rule` has already been shown (when replaying a transcript in
+    /// which it was).
+    pub fn mark_safety_noted(&mut self, rule: &str) {
+        self.state.safety_noted.push(rule.to_string());
     }
 
     /// End the session for a reason outside the scenario (quit, end of input).
@@ -231,9 +234,9 @@ impl<'a> Session<'a> {
         }
         let ctx = self.context();
         if let Some(flag) = cls.safety.clone()
-            && !self.state.safety_noted
+            && !self.state.safety_noted.contains(&flag.rule)
         {
-            self.state.safety_noted = true;
+            self.state.safety_noted.push(flag.rule.clone());
             return StepResult::Safety(flag);
         }
         self.history.push((self.state.clone(), self.turns.len()));

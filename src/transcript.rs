@@ -76,7 +76,8 @@ pub struct Transcript {
     pub end: Option<EndRecord>,
     /// The last line was cut off (a crash mid-write) and was skipped.
     pub truncated: bool,
-    pub safety_notes: usize,
+    /// The safety rule of each safety note shown, in order.
+    pub safety_notes: Vec<String>,
 }
 
 impl Transcript {
@@ -101,7 +102,7 @@ impl Transcript {
         let mut turns: Vec<(Turn, bool)> = Vec::new();
         let mut end = None;
         let mut truncated = false;
-        let mut safety_notes = 0;
+        let mut safety_notes = Vec::new();
         for (k, &(i, line)) in lines.iter().enumerate() {
             let event: Event = match serde_json::from_str(line) {
                 Ok(e) => e,
@@ -149,7 +150,7 @@ impl Transcript {
                         t.1 = true;
                     }
                 }
-                Event::Safety { .. } => safety_notes += 1,
+                Event::Safety { rule } => safety_notes.push(rule),
                 Event::End(e) => end = Some(e),
             }
         }

@@ -197,8 +197,8 @@ pub(super) fn render(r: &Review<'_>) -> String {
             "<p class=\"note\">The session has no end event: it was interrupted.</p>"
         );
     }
-    if t.safety_notes > 0 {
-        let n = t.safety_notes;
+    if !t.safety_notes.is_empty() {
+        let n = t.safety_notes.len();
         let _ = writeln!(
             s,
             "<p class=\"note\">{n} line{} about safety {} set aside: the partner did not answer {}, and {} text was not kept.</p>",

@@ -179,15 +179,27 @@ pub(super) fn render(r: &Review<'_>) -> String {
             "> **Note:** the last line of this transcript was cut off, probably by a crash; it is skipped.\n"
         );
     }
-    if t.safety_notes > 0 {
+    if !t.safety_notes.is_empty() {
         let _ = writeln!(
             s,
             "> **Note:** {} line{} about safety {} set aside: the partner did not answer {}, and {} text was not kept.\n",
-            t.safety_notes,
-            if t.safety_notes == 1 { "" } else { "s" },
-            if t.safety_notes == 1 { "was" } else { "were" },
-            if t.safety_notes == 1 { "it" } else { "them" },
-            if t.safety_notes == 1 { "its" } else { "their" },
+            t.safety_notes.len(),
+            if t.safety_notes.len() == 1 { "" } else { "s" },
+            if t.safety_notes.len() == 1 {
+                "was"
+            } else {
+                "were"
+            },
+            if t.safety_notes.len() == 1 {
+                "it"
+            } else {
+                "them"
+            },
+            if t.safety_notes.len() == 1 {
+                "its"
+            } else {
+                "their"
+            },
         );
     }
 

@@ -223,3 +223,25 @@ fn huge_and_hostile_lines_do_not_break_the_session() {
     assert!(!out.stdout.contains(&0x1b));
     assert!(stdout_of(&out).contains("after 2 turns"));
 }
+
+#[test]
+fn each_kind_of_danger_steps_out_of_the_role_once() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["play", FIXTURE, "--seed", "1"])
+        .write_stdin(
+            "He hit me last night.\nHe hit me again.\nSometimes I think about hurting myself.\n",
+        )
+        .output()
+        .unwrap();
+    let text = stdout_of(&out);
+    assert_eq!(
+        text.matches("Stepping out of the rehearsal").count(),
+        2,
+        "once for violence, once for self-harm: {text}"
+    );
+    assert!(
+        text.contains("after 1 turn."),
+        "the repeated violence line was played: {text}"
+    );
+}
