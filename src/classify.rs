@@ -516,7 +516,7 @@ impl Classifier {
         let mut out = Classification::default();
         for (ri, s, e) in hits {
             let rule: &Rule = &rules[ri];
-            let (start, end) = norm.original_span(s, e);
+            let (start, end) = norm.word_span(s, e);
             match rule.label {
                 Label::Safety => {
                     if out.safety.is_none() {
@@ -864,7 +864,7 @@ impl Classifier {
         let mut out = Classification::default();
         for (ri, s, e) in hits {
             let rule: &Rule = &inner.rules.rules[ri];
-            let (start, end) = norm.original_span(s, e);
+            let (start, end) = norm.word_span(s, e);
             match rule.label {
                 Label::Safety => {
                     if out.safety.is_none() {
@@ -1127,6 +1127,19 @@ mod tests {
         assert!(!got.has(Move::KitchenSinking), "{got:?}");
         let got = plain.classify("How's the Henderson account going?", Context::default());
         assert!(!got.has(Move::ExternalStressor), "{got:?}");
+    }
+
+    #[test]
+    fn spans_hold_the_words_not_the_punctuation_before_them() {
+        let line = "Sorry, that was unfair. How has the launch been for you?";
+        let got = classifier().classify(line, Context::default());
+        let q = got
+            .moves
+            .iter()
+            .find(|m| m.mv == Move::OpenQuestion)
+            .expect("an open question");
+        assert!(line[q.start..q.end].starts_with("How has"), "{q:?}");
+        assert!(line[q.start..q.end].ends_with('?'), "{q:?}");
     }
 
     #[test]

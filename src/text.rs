@@ -19,6 +19,23 @@ pub struct Normalized {
 
 impl Normalized {
     /// The original byte span for the normalised span `start..end`.
+    /// The words of a match, as a span of the original: the punctuation and spaces a
+    /// pattern may take in at its edges (". How", "you, ") are left out, unless the
+    /// match is nothing but them.
+    pub fn word_span(&self, start: usize, end: usize) -> (usize, usize) {
+        let m = &self.text[start..end];
+        let lead = m.len()
+            - m.trim_start_matches(|c: char| c.is_whitespace() || ".,;:!-".contains(c))
+                .len();
+        let trail = m.len()
+            - m.trim_end_matches(|c: char| c.is_whitespace() || ",;:-".contains(c))
+                .len();
+        if lead + trail >= m.len() {
+            return self.original_span(start, end);
+        }
+        self.original_span(start + lead, end - trail)
+    }
+
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
         if start >= self.origin.len() {
             return (self.original_len, self.original_len);
