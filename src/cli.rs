@@ -801,6 +801,34 @@ fn cmd_validate(
                 if let Some(n) = explore {
                     let report = crate::explore::explore(&s, &classifier, n);
                     write!(out, "{}", render::explore(p, &source, &s, &report))?;
+                    if s.check_in.is_some() {
+                        // The two-weeks-later talk, as a plan that went partly opens it
+                        // (the harder start).
+                        let talk = checkin::apply(
+                            &s,
+                            &checkin::CheckIn {
+                                plan: checkin::Plan {
+                                    scenario: s.id.clone(),
+                                    plan: "Let's eat together on Friday at 7.".into(),
+                                    follow_up: "Let's check in next Sunday.".into(),
+                                    need: None,
+                                    agreed: String::new(),
+                                },
+                                went: checkin::Went::Partly,
+                            },
+                        );
+                        let report = crate::explore::explore(&talk, &classifier, n);
+                        writeln!(out, "\nThe two-weeks-later check-in:")?;
+                        // Its endings and reveals; the first talk's replies that it falls
+                        // back on are listed above already.
+                        for line in render::explore(p, &source, &talk, &report).lines() {
+                            if !line.contains("never heard:")
+                                && !line.starts_with("  replies heard")
+                            {
+                                writeln!(out, "{line}")?;
+                            }
+                        }
+                    }
                 }
                 out.flush()?;
             }
