@@ -119,3 +119,26 @@ fn validate_accepts_good_files_and_locates_problems() {
         "{err}"
     );
 }
+
+#[test]
+fn the_explorer_plays_the_check_in_too() {
+    let env = Env::new();
+    let out = env
+        .cmd(&[
+            "validate",
+            "--explore",
+            "--sessions",
+            "20",
+            "tests/fixtures/scenarios/ok/small-talk-check-in.ron",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    let text = stdout_of(&out);
+    let (_, check_in) = text
+        .split_once("The two-weeks-later check-in:")
+        .unwrap_or_else(|| panic!("no check-in section: {text}"));
+    assert!(check_in.contains("guide-following"), "{check_in}");
+    assert!(check_in.contains("reveal thursdays"), "{check_in}");
+    assert!(!check_in.contains("never heard"), "{check_in}");
+}
