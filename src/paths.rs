@@ -79,14 +79,15 @@ pub fn private_create_new(path: &Path) -> io::Result<File> {
     opts.open(path)
 }
 
-/// Create `dir/STEM.EXT` owner-only, or `dir/STEM-2.EXT`, `-3`, ... when the name is
-/// taken: nothing already saved is replaced.
+/// Create `dir/STEM.EXT` owner-only, or `dir/STEM_2.EXT`, `_3`, ... when the name is
+/// taken: nothing already saved is replaced, and a later file sorts after the earlier
+/// (`_` comes after `.`).
 pub fn private_unique(dir: &Path, stem: &str, ext: &str) -> io::Result<(PathBuf, File)> {
     for n in 1u32.. {
         let name = if n == 1 {
             format!("{stem}.{ext}")
         } else {
-            format!("{stem}-{n}.{ext}")
+            format!("{stem}_{n}.{ext}")
         };
         let path = dir.join(name);
         match private_create_new(&path) {
@@ -200,9 +201,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join("talk.jsonl"), "first").unwrap();
         let (path, _) = private_unique(dir.path(), "talk", "jsonl").unwrap();
-        assert_eq!(path, dir.path().join("talk-2.jsonl"));
+        assert_eq!(path, dir.path().join("talk_2.jsonl"));
         let (third, _) = private_unique(dir.path(), "talk", "jsonl").unwrap();
-        assert_eq!(third, dir.path().join("talk-3.jsonl"));
+        assert_eq!(third, dir.path().join("talk_3.jsonl"));
+        let mut names = vec!["talk_2.jsonl", "talk.jsonl", "talk_3.jsonl"];
+        names.sort();
+        assert_eq!(names, ["talk.jsonl", "talk_2.jsonl", "talk_3.jsonl"]);
         assert_eq!(
             fs::read_to_string(dir.path().join("talk.jsonl")).unwrap(),
             "first"

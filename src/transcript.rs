@@ -224,7 +224,7 @@ impl Writer {
     }
 
     /// A new transcript named `STEM.jsonl` in rehearse's own folder `dir`: the folder is
-    /// made (or made again) owner-only, and a name already taken gets a `-2`, `-3`, ...
+    /// made (or made again) owner-only, and a name already taken gets a `_2`, `_3`, ...
     pub fn create_in(dir: &Path, stem: &str) -> Writer {
         let opened = (|| -> io::Result<(PathBuf, File)> {
             if let Some(data) = dir.parent().filter(|d| !d.as_os_str().is_empty()) {
