@@ -788,15 +788,16 @@ fn cmd_validate(
                     }
                 };
                 let replies: usize = s.reactions.iter().map(|r| r.replies.len()).sum();
-                let count =
-                    |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+                let count = |n: usize, one: &str, many: &str| {
+                    format!("{n} {}", if n == 1 { one } else { many })
+                };
                 writeln!(
                     out,
                     "{shown}: ok ({}, {}, {}, {})",
-                    count(s.reactions.len(), "reaction"),
-                    count(replies, "reply").replace("replys", "replies"),
-                    count(s.reveals.len(), "reveal"),
-                    count(s.endings.len(), "ending")
+                    count(s.reactions.len(), "reaction", "reactions"),
+                    count(replies, "reply", "replies"),
+                    count(s.reveals.len(), "reveal", "reveals"),
+                    count(s.endings.len(), "ending", "endings")
                 )?;
                 if let Some(n) = explore {
                     let report = crate::explore::explore(&s, &classifier, n);
@@ -821,13 +822,7 @@ fn cmd_validate(
                         writeln!(out, "\nThe two-weeks-later check-in:")?;
                         // Its endings and reveals; the first talk's replies that it falls
                         // back on are listed above already.
-                        for line in render::explore(p, &source, &talk, &report).lines() {
-                            if !line.contains("never heard:")
-                                && !line.starts_with("  replies heard")
-                            {
-                                writeln!(out, "{line}")?;
-                            }
-                        }
+                        write!(out, "{}", render::explore_summary(&talk, &report))?;
                     }
                 }
                 out.flush()?;
@@ -1040,7 +1035,7 @@ fn cmd_forget(all: bool, one: Option<&Path>, out: &mut dyn Write) -> anyhow::Res
             .map(|(turn, _)| turn.user.trim().to_string())
             .filter(|l| !l.is_empty())
             .collect();
-        if let Some(history) = paths::data_dir().map(|d| d.join("history.txt")) {
+        if let Some(history) = paths::history_path() {
             match paths::forget_history_lines(&history, &said) {
                 Ok(0) => {}
                 Ok(n) => writeln!(

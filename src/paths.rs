@@ -30,10 +30,9 @@ pub fn private_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// Open `path` for appending, creating it owner-only (0600) if needed.
-pub fn private_append(path: &Path) -> io::Result<File> {
-    let mut opts = OpenOptions::new();
-    opts.create(true).append(true);
+/// Open `path` with `opts`, a file it creates being owner-only (0600). With `reset`, a
+/// file that already existed is made owner-only too.
+fn private_open(opts: &mut OpenOptions, path: &Path, reset: bool) -> io::Result<File> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
@@ -41,42 +40,33 @@ pub fn private_append(path: &Path) -> io::Result<File> {
     }
     let f = opts.open(path)?;
     #[cfg(unix)]
-    {
+    if reset {
         use std::os::unix::fs::PermissionsExt;
         f.set_permissions(fs::Permissions::from_mode(0o600))?;
     }
+    #[cfg(not(unix))]
+    let _ = reset;
     Ok(f)
+}
+
+/// Open `path` for appending, creating it owner-only (0600) if needed.
+pub fn private_append(path: &Path) -> io::Result<File> {
+    private_open(OpenOptions::new().create(true).append(true), path, true)
 }
 
 /// Create a new file at `path` owner-only (0600), replacing any file already there.
 pub fn private_new(path: &Path) -> io::Result<File> {
-    let mut opts = OpenOptions::new();
-    opts.create(true).write(true).truncate(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    let f = opts.open(path)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        f.set_permissions(fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(f)
+    private_open(
+        OpenOptions::new().create(true).write(true).truncate(true),
+        path,
+        true,
+    )
 }
 
 /// Create a file at `path` owner-only (0600); an existing file is an error
 /// (`AlreadyExists`), never replaced.
 pub fn private_create_new(path: &Path) -> io::Result<File> {
-    let mut opts = OpenOptions::new();
-    opts.create_new(true).write(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
-    }
-    opts.open(path)
+    private_open(OpenOptions::new().create_new(true).write(true), path, false)
 }
 
 /// Create `dir/STEM.EXT` owner-only, or `dir/STEM_2.EXT`, `_3`, ... when the name is
@@ -104,11 +94,15 @@ pub fn transcripts_dir() -> Option<PathBuf> {
     data_dir().map(|d| d.join("transcripts"))
 }
 
+/// Where the line-editing history lives: `$DATA/history.txt`.
+pub fn history_path() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("history.txt"))
+}
+
 /// The line-editing history file, created private. `None` when it cannot be made.
 pub fn history_file() -> Option<PathBuf> {
-    let dir = data_dir()?;
-    private_dir(&dir).ok()?;
-    let path = dir.join("history.txt");
+    let path = history_path()?;
+    private_dir(path.parent()?).ok()?;
     private_append(&path).ok()?;
     Some(path)
 }

@@ -620,13 +620,35 @@ pub fn history(entries: &[crate::history::Entry]) -> String {
     s
 }
 
-/// `validate --explore` output.
+/// `validate --explore` output: the summary, then every reply no session heard.
 pub fn explore(
     path: &str,
     source: &str,
     sc: &Scenario,
     r: &crate::explore::ExploreReport,
 ) -> String {
+    let mut s = explore_summary(sc, r);
+    let _ = writeln!(
+        s,
+        "  replies heard: {} of {}",
+        r.replies_total - r.replies_never.len(),
+        r.replies_total
+    );
+    for &(ri, pi) in &r.replies_never {
+        let text = &sc.reactions[ri].replies[pi].text;
+        let at = source
+            .find(text.as_str())
+            .map(|o| source[..o].matches('\n').count() + 1)
+            .unwrap_or(0);
+        let shown: String = one_line(text).chars().take(60).collect();
+        let _ = writeln!(s, "    {}:{at}: never heard: \"{shown}\"", one_line(path));
+    }
+    s
+}
+
+/// The endings each simulated user reached, the reveals drawn out, the endings never
+/// reached.
+pub fn explore_summary(sc: &Scenario, r: &crate::explore::ExploreReport) -> String {
     let mut s = String::new();
     let pct = |n: usize, of: usize| 100.0 * n as f64 / of.max(1) as f64;
     for (policy, p) in &r.policies {
@@ -660,21 +682,6 @@ pub fn explore(
             "  {}",
             format!("ending `{}` was never reached", one_line(e)).yellow()
         );
-    }
-    let _ = writeln!(
-        s,
-        "  replies heard: {} of {}",
-        r.replies_total - r.replies_never.len(),
-        r.replies_total
-    );
-    for &(ri, pi) in &r.replies_never {
-        let text = &sc.reactions[ri].replies[pi].text;
-        let at = source
-            .find(text.as_str())
-            .map(|o| source[..o].matches('\n').count() + 1)
-            .unwrap_or(0);
-        let shown: String = one_line(text).chars().take(60).collect();
-        let _ = writeln!(s, "    {}:{at}: never heard: \"{shown}\"", one_line(path));
     }
     s
 }

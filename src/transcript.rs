@@ -202,7 +202,6 @@ impl Writer {
         Writer::default()
     }
 
-    /// Create `path` (owner-only, in an owner-only directory when we create it).
     /// A transcript at a path the user chose. A missing folder is created (0700); an
     /// existing regular file is never replaced (a device or a pipe is written to).
     pub fn create(path: &Path) -> Writer {
@@ -240,18 +239,16 @@ impl Writer {
     }
 
     fn opened(path: PathBuf, file: io::Result<File>) -> Writer {
-        let mut w = Writer {
-            path: Some(path),
-            ..Writer::default()
+        let (file, failure) = match file {
+            Ok(f) => (Some(f), None),
+            Err(e) => (None, Some(format!("{}: {e}", path.display()))),
         };
-        match file {
-            Ok(f) => w.file = Some(f),
-            Err(e) => {
-                let shown = w.path.as_deref().map(|p| p.display().to_string());
-                w.failure = Some(format!("{}: {e}", shown.unwrap_or_default()));
-            }
+        Writer {
+            path: Some(path),
+            file,
+            failure,
+            ..Writer::default()
         }
-        w
     }
 
     pub fn path(&self) -> Option<&Path> {
