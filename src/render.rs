@@ -361,8 +361,7 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
         .as_deref()
         .map(|k| format!(" ({k})"))
         .unwrap_or_else(|| " (no ending reached: the band the talk stopped in)".to_string());
-    let _ = writeln!(
-        s,
+    let outcome = format!(
         "Outcome: {}{kind} after {} turn{}. {}'s openness: {}/100 ({}), from {} at the start.",
         visible(&card.outcome),
         card.turns,
@@ -375,6 +374,7 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
             .copied()
             .unwrap_or(card.final_openness)
     );
+    let _ = writeln!(s, "{}", wrap(&outcome, "  "));
     let _ = writeln!(s, "Openness over time: {}", sparkline(&card.openness_curve));
     let _ = writeln!(s, "\n{}", "The guide's seven steps".bold());
     for st in &card.steps {
@@ -453,15 +453,15 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
         let ratio = l
             .ratio
             .map_or_else(String::new, |r| format!(" ({r:.1}:1, {})", l.mark));
-        let _ = writeln!(
-            s,
-            "\n{} {} reflection{} to {} question{}{ratio}. Fair is 1:1, good is 2:1: reflect more than you ask.",
+        let listening = format!(
+            "{} {} reflection{} to {} question{}{ratio}. Fair is 1:1, good is 2:1: reflect more than you ask.",
             "Listening:".bold(),
             l.reflections,
             if l.reflections == 1 { "" } else { "s" },
             l.questions,
             if l.questions == 1 { "" } else { "s" },
         );
+        let _ = writeln!(s, "\n{}", wrap(&listening, "  "));
     }
     if !card.prerequisites.is_empty() {
         let _ = writeln!(
