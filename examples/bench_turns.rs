@@ -26,6 +26,7 @@ fn main() {
     let t = Instant::now();
     classifier.warm();
     let t_warm = t.elapsed();
+    let (anchored, unanchored, unicode) = classifier.engine_kinds();
     let t = Instant::now();
     let scenarios = rehearse::builtin::all();
     let t_scenarios = t.elapsed();
@@ -78,6 +79,9 @@ fn main() {
     println!(
         "  compile every regex (background in play) {:>10.2?}",
         t_warm
+    );
+    println!(
+        "  patterns and exception sets on ASCII lines: {anchored} anchored at their first bytes, {unanchored} unanchored, {unicode} Unicode only"
     );
     println!(
         "  parse built-in scenarios {:>10.2?} ({} scenarios)",

@@ -3,7 +3,8 @@
 //!
 //! One Aho-Corasick pass over the normalised line finds the literals that every match of
 //! a pattern must contain (read off each pattern's syntax tree); only the patterns whose
-//! literals all occurred then run their own regex for a span, and their rule's exceptions
+//! literals all occurred then run their own regex for a span (on an ASCII line, an
+//! anchored lazy DFA tried only where a match can begin), and their rule's exceptions
 //! only when they matched. A rule's
 //! exceptions veto a match they overlap ("you never know"), and a rule that fires can
 //! override other moves whose match starts inside its own (an attack dressed as a
@@ -14,6 +15,8 @@ use crate::rules::{Label, Rule, RuleSet, When};
 use crate::text::{Normalized, normalize};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::{Regex, RegexBuilder};
+use regex_automata::util::pool::Pool;
+use regex_automata::{Anchored, Input, hybrid};
 use serde::Serialize;
 use std::sync::{Arc, OnceLock};
 
@@ -67,10 +70,146 @@ impl Classification {
 struct Lazy {
     source: String,
     regex: OnceLock<Regex>,
-    /// The same pattern without Unicode classes and boundaries (`None` if it needs
-    /// Unicode to compile): on an ASCII line it matches exactly what `regex` matches, with
-    /// a far smaller automaton.
-    ascii: OnceLock<Option<regex::bytes::Regex>>,
+    /// The engine for ASCII lines, compiled from the same pattern without Unicode classes
+    /// and boundaries: on an ASCII line that form matches exactly what `regex` matches.
+    ascii: OnceLock<Ascii>,
+}
+
+type CacheFn = Box<dyn Fn() -> hybrid::dfa::Cache + Send + Sync>;
+
+struct AnchoredDfa {
+    dfa: hybrid::dfa::DFA,
+    /// One state cache per thread.
+    caches: Pool<hybrid::dfa::Cache, CacheFn>,
+    /// `first[b]`: some match may begin with byte `b`.
+    first: [bool; 256],
+}
+
+/// How a pattern runs on an ASCII line.
+enum Ascii {
+    /// An anchored lazy DFA, tried only at positions holding a byte a match can begin
+    /// with. An anchored automaton has far fewer states than an unanchored one (which
+    /// carries a partial match begun at every earlier position), so on new text it builds
+    /// fewer states and its tables stay smaller.
+    Anchored(Box<AnchoredDfa>),
+    /// No usable first bytes (or the pattern can match empty): the usual unanchored
+    /// search.
+    Unanchored(regex::bytes::Regex),
+    /// The pattern needs Unicode to compile; ASCII lines use `regex` too.
+    Unicode,
+}
+
+/// The most memory one lazy DFA's state cache may take before it is cleared and rebuilt
+/// (the regex crate's default): memory stays bounded however long the input.
+const CACHE_CAPACITY: usize = 2 << 20;
+
+impl Ascii {
+    fn compile(source: &str) -> Ascii {
+        Ascii::anchored(source).unwrap_or_else(|| {
+            match regex::bytes::RegexBuilder::new(source)
+                .unicode(false)
+                .size_limit(256 << 20)
+                .dfa_size_limit(CACHE_CAPACITY)
+                .build()
+            {
+                Ok(re) => Ascii::Unanchored(re),
+                Err(_) => Ascii::Unicode,
+            }
+        })
+    }
+
+    fn anchored(source: &str) -> Option<Ascii> {
+        use regex_automata::nfa::thompson;
+        let hir = regex_syntax::ParserBuilder::new()
+            .unicode(false)
+            .utf8(false)
+            .build()
+            .parse(source)
+            .ok()?;
+        if hir.properties().minimum_len().is_none_or(|n| n == 0) {
+            return None;
+        }
+        let first = first_bytes(&hir)?;
+        let dfa = hybrid::dfa::DFA::builder()
+            .configure(
+                hybrid::dfa::DFA::config()
+                    .cache_capacity(CACHE_CAPACITY)
+                    .minimum_cache_clear_count(None),
+            )
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false),
+            )
+            .thompson(
+                thompson::Config::new()
+                    .utf8(false)
+                    .nfa_size_limit(Some(256 << 20)),
+            )
+            .build(source)
+            .ok()?;
+        let make = dfa.clone();
+        let caches: Pool<hybrid::dfa::Cache, CacheFn> =
+            Pool::new(Box::new(move || make.create_cache()));
+        Some(Ascii::Anchored(Box::new(AnchoredDfa {
+            dfa,
+            caches,
+            first,
+        })))
+    }
+}
+
+/// The bytes a non-empty match of `hir` can begin with (assertions take no bytes), or
+/// `None` if the node can match the empty string. A match of an ASCII pattern starting at
+/// `s` always consumes `hay[s]`, so only positions holding one of these bytes need trying.
+fn first_bytes(hir: &regex_syntax::hir::Hir) -> Option<[bool; 256]> {
+    use regex_syntax::hir::{Class, HirKind};
+    /// (first bytes, can match empty)
+    fn walk(hir: &regex_syntax::hir::Hir, set: &mut [bool; 256]) -> bool {
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => true,
+            HirKind::Literal(l) => match l.0.first() {
+                Some(&b) => {
+                    set[b as usize] = true;
+                    false
+                }
+                None => true,
+            },
+            HirKind::Class(Class::Bytes(c)) => {
+                for r in c.ranges() {
+                    set[r.start() as usize..=r.end() as usize].fill(true);
+                }
+                c.ranges().is_empty()
+            }
+            HirKind::Class(Class::Unicode(c)) => {
+                for r in c.ranges() {
+                    let lo = (r.start() as u32).min(0x80) as usize;
+                    let hi = (r.end() as u32).min(0x7f) as usize;
+                    if (r.start() as u32) < 0x80 {
+                        set[lo..=hi].fill(true);
+                    }
+                    if (r.end() as u32) >= 0x80 {
+                        // Any lead byte of a multi-byte character.
+                        set[0xc0..=0xff].fill(true);
+                    }
+                }
+                c.ranges().is_empty()
+            }
+            HirKind::Repetition(r) => walk(&r.sub, set) || r.min == 0,
+            HirKind::Capture(c) => walk(&c.sub, set),
+            HirKind::Concat(subs) => subs.iter().all(|h| walk(h, set)),
+            HirKind::Alternation(subs) => {
+                // Every branch adds its bytes (no short-circuit).
+                let mut empty = false;
+                for h in subs {
+                    empty |= walk(h, set);
+                }
+                empty
+            }
+        }
+    }
+    let mut set = [false; 256];
+    (!walk(hir, &mut set)).then_some(set)
 }
 
 impl Lazy {
@@ -84,36 +223,57 @@ impl Lazy {
 
     /// Compile both forms now.
     fn warm(&self) {
-        self.find_iter("").count();
+        self.ascii();
         self.get();
     }
 
-    /// Every match in `text`, leftmost-first, as the Unicode regex finds them.
-    fn find_iter<'t>(&'t self, text: &'t str) -> impl Iterator<Item = (usize, usize)> + 't {
-        let ascii = if text.is_ascii() {
-            self.ascii
-                .get_or_init(|| {
-                    regex::bytes::RegexBuilder::new(&self.source)
-                        .unicode(false)
-                        .size_limit(256 << 20)
-                        .build()
-                        .ok()
-                })
-                .as_ref()
-        } else {
-            None
-        };
-        let (a, u) = match ascii {
-            Some(re) => (
-                Some(re.find_iter(text.as_bytes()).map(|m| (m.start(), m.end()))),
-                None,
-            ),
-            None => (
-                None,
-                Some(self.get().find_iter(text).map(|m| (m.start(), m.end()))),
-            ),
-        };
-        a.into_iter().flatten().chain(u.into_iter().flatten())
+    fn ascii(&self) -> &Ascii {
+        self.ascii.get_or_init(|| Ascii::compile(&self.source))
+    }
+
+    /// Every match in `text`, leftmost-first, as the Unicode regex finds them, appended
+    /// to `out`.
+    fn find_all(&self, text: &str, out: &mut Vec<(usize, usize)>) {
+        let hay = text.as_bytes();
+        if text.is_ascii() {
+            match self.ascii() {
+                Ascii::Anchored(a) => {
+                    let AnchoredDfa { dfa, caches, first } = &**a;
+                    let mut cache = caches.get();
+                    // `find_iter` on non-empty matches: the leftmost start where the
+                    // pattern matches, its leftmost-first end, then on from that end.
+                    let mut at = 0;
+                    while let Some(k) = hay[at..].iter().position(|&b| first[b as usize]) {
+                        let s = at + k;
+                        let input = Input::new(hay).span(s..hay.len()).anchored(Anchored::Yes);
+                        match dfa.try_search_fwd(&mut cache, &input) {
+                            Ok(Some(m)) => {
+                                out.push((s, m.offset()));
+                                at = m.offset();
+                            }
+                            Ok(None) => at = s + 1,
+                            Err(_) => {
+                                // Cannot happen with these settings (no quit bytes, never
+                                // gives up); stay exact if it ever does.
+                                let re = self.get();
+                                while let Some(m) = re.find_at(text, at) {
+                                    out.push((m.start(), m.end()));
+                                    at = m.end();
+                                }
+                                return;
+                            }
+                        }
+                    }
+                    return;
+                }
+                Ascii::Unanchored(re) => {
+                    out.extend(re.find_iter(hay).map(|m| (m.start(), m.end())));
+                    return;
+                }
+                Ascii::Unicode => {}
+            }
+        }
+        out.extend(self.get().find_iter(text).map(|m| (m.start(), m.end())));
     }
 
     fn get(&self) -> &Regex {
@@ -122,6 +282,7 @@ impl Lazy {
             // large word class from failing here.
             RegexBuilder::new(&self.source)
                 .size_limit(256 << 20)
+                .dfa_size_limit(CACHE_CAPACITY)
                 .build()
                 .expect("validated pattern")
         })
@@ -329,6 +490,8 @@ struct Scratch {
     /// (rule, start of its vetoes in `veto`, end) for rules whose exceptions ran.
     veto_of: Vec<(usize, usize, usize)>,
     veto: Vec<(usize, usize)>,
+    /// The current pattern's matches.
+    spans: Vec<(usize, usize)>,
     found: Vec<(usize, usize, usize)>,
 }
 
@@ -416,6 +579,22 @@ impl Classifier {
         self.inner.engine().warm();
     }
 
+    /// How the patterns and exception sets run on ASCII lines, compiling them all:
+    /// (anchored at their first bytes, unanchored, Unicode only). For the benchmarks.
+    #[doc(hidden)]
+    pub fn engine_kinds(&self) -> (usize, usize, usize) {
+        let e = self.inner.engine();
+        let mut n = (0, 0, 0);
+        for p in e.patterns.iter().chain(e.exceptions.iter().flatten()) {
+            match p.ascii() {
+                Ascii::Anchored(_) => n.0 += 1,
+                Ascii::Unanchored(_) => n.1 += 1,
+                Ascii::Unicode => n.2 += 1,
+            }
+        }
+        n
+    }
+
     /// The built-in rules, compiled.
     pub fn builtin() -> Classifier {
         Classifier::new(RuleSet::builtin()).expect("built-in rules compile")
@@ -460,8 +639,9 @@ impl Classifier {
                     continue;
                 }
 
-                let mut matches = engine.patterns[pi].find_iter(text).peekable();
-                if matches.peek().is_none() {
+                s.spans.clear();
+                engine.patterns[pi].find_all(text, &mut s.spans);
+                if s.spans.is_empty() {
                     continue;
                 }
                 let (vs, ve) = match s.veto_of.iter().find(|v| v.0 == ri) {
@@ -469,13 +649,13 @@ impl Classifier {
                     None => {
                         let vs = s.veto.len();
                         if let Some(ex) = &engine.exceptions[ri] {
-                            s.veto.extend(ex.find_iter(text));
+                            ex.find_all(text, &mut s.veto);
                         }
                         s.veto_of.push((ri, vs, s.veto.len()));
                         (vs, s.veto.len())
                     }
                 };
-                for span in matches {
+                for &span in &s.spans {
                     if !s.veto[vs..ve].iter().any(|&v| overlaps(span, v)) {
                         s.found.push((ri, span.0, span.1));
                     }

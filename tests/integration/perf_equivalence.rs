@@ -218,7 +218,8 @@ fn scenario_words_fast_equals_reference() {
 
 /// Awkward patterns for a literal prefilter and for ASCII-only matching: case flags,
 /// empty matches, classes, Unicode word boundaries, `.` and negated classes on non-ASCII,
-/// anchors, optional words, exceptions that overlap.
+/// anchors, optional words, exceptions that overlap, and for anchored searches tried only
+/// where a match can begin: optional or repeated first parts, matches back to back.
 const SYNTHETIC: &str = r#"(
     substitutions: { "u": "you", "dont": "don't" },
     classes: { "abs": ["never", "always", "ever?"], "x": ["é+", "ß", "caf\\w", "(?i)K"] },
@@ -229,6 +230,7 @@ const SYNTHETIC: &str = r#"(
         (id: "a.bound", move: "i_statement", patterns: ["\\bi feel[^.?!]{0,20}\\b(?:sad|hurt)\\b", "(?-u:\\b)me(?-u:\\b)", "^i\\b", "hurt$", "\\Bel\\B"], guide: "g"),
         (id: "a.opt", move: "playfulness", patterns: ["(?:thank(?:s| you)?|cheers)?!", "(?:a|b)?(?:c|d)?e{0,2}f", "you{0}r", "(?s).{3}z"], when: after_space_request, guide: "g"),
         (id: "a.safe", move: "safety", patterns: ["\\b(?:hit|hurt)s? me\\b", "\\bkill\\w*"], exceptions: ["killing me", "hit me up"], guide: "g"),
+        (id: "a.start", move: "follow_up", patterns: ["(?:so,? )?\\byou\\b", "(?:^|[.!?] )(?:well )?i\\b", "[.,] ?but\\b", "a{0,3}b", "aa", "(?:\\bno|yes\\b)", "(?:£|\\$)\\d+", "(?:[^.?!]{0,8})\\bok\\b"], exceptions: ["\\bbab"], guide: "g"),
         (id: "a.uni", move: "specific_need", patterns: ["ǆ", "straße", "[α-ωΑ-Ω]+", "\\pL{3}\\d", "[[:alpha:]]{12}", "\\d\\d"], guide: "g"),
     ],
 )"#;
@@ -249,6 +251,8 @@ fn synthetic_rules_fast_equals_reference() {
             "ǅemal said Straße, STRASSE, café cafe\u{301} ÉÉ ß",
             "he hits me and says it's killing me 42",
             "ΑΒΓ δέλτα el hello bell",
+            "ababab aaaa aaaaa baab. well i said so, you know. yes no noyes, but ok",
+            "£5 or $10? i. but,but ok ok",
             "",
             "!!",
         ]
