@@ -416,7 +416,7 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         started,
         check_in: check_in.clone(),
     };
-    let coach = crate::coach::Coach::builtin(&classifier.rules().substitutions);
+    let coach = crate::coach::Pending::builtin(&classifier.rules().substitutions);
     let journal = std::sync::Arc::new(std::sync::Mutex::new(transcript::Journal::new(writer)));
     close_on_signals(&journal);
     let play = play::Play {

@@ -117,6 +117,43 @@ pub struct HintState {
     pub asked: usize,
 }
 
+/// The built-in coaching data, parsed on another thread while the brief is read: off the
+/// way to the first prompt. `get` waits for it the first time it is needed.
+pub struct Pending {
+    ready: std::sync::OnceLock<Coach>,
+    building: std::sync::Mutex<Option<std::thread::JoinHandle<Coach>>>,
+    substitutions: HashMap<String, String>,
+}
+
+impl Pending {
+    pub fn builtin(substitutions: &HashMap<String, String>) -> Pending {
+        let subs = substitutions.clone();
+        let building = std::thread::Builder::new()
+            .name("coach".into())
+            .spawn(move || Coach::builtin(&subs))
+            .ok();
+        Pending {
+            ready: std::sync::OnceLock::new(),
+            building: std::sync::Mutex::new(building),
+            substitutions: substitutions.clone(),
+        }
+    }
+
+    pub fn get(&self) -> &Coach {
+        self.ready.get_or_init(|| {
+            let building = self
+                .building
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take();
+            // If the thread could not start (or failed), build it here.
+            building
+                .and_then(|h| h.join().ok())
+                .unwrap_or_else(|| Coach::builtin(&self.substitutions))
+        })
+    }
+}
+
 /// The coaching data, compiled.
 pub struct Coach {
     rewrites: Vec<Rewrite>,

@@ -3,7 +3,7 @@
 //! in both. Output goes to a writer; text or JSON events.
 
 use crate::classify::Classifier;
-use crate::coach::{Advice, Coach, HintState};
+use crate::coach::{Advice, HintState, Pending};
 use crate::moves::Kind;
 use crate::render;
 use crate::scenario::Scenario;
@@ -156,7 +156,7 @@ pub struct Play<'a> {
     /// Warnings (a transcript that cannot be written) go here, once.
     pub warn: &'a mut dyn Write,
     /// Better phrasings (`--coach`) and `/hint`.
-    pub coach: &'a Coach,
+    pub coach: &'a Pending,
 }
 
 /// How a played session came out.
@@ -253,7 +253,7 @@ pub fn run(
                     None => {}
                 },
                 "hint" => {
-                    let text = coach.hint(&hint_state(&session, hints_given), &scenario.partner);
+                    let text = coach.get().hint(&hint_state(&session, hints_given), &scenario.partner);
                     hints_given += 1;
                     if opts.json {
                         writeln!(out, "{}", json!({"type": "hint", "text": text}))?;
@@ -293,7 +293,7 @@ pub fn run(
                     t.moves
                         .iter()
                         .filter(|m| m.kind == Kind::Mistake)
-                        .filter_map(|m| coach.advise_turn(m.mv, &t, &scenario.partner))
+                        .filter_map(|m| coach.get().advise_turn(m.mv, &t, &scenario.partner))
                         .collect()
                 } else {
                     Vec::new()
@@ -328,7 +328,7 @@ pub fn run(
         text: None,
     });
     let mut card = score(scenario, session.turns(), Some(&end));
-    add_advice(&mut card, session.turns(), coach, &scenario.partner);
+    add_advice(&mut card, session.turns(), coach.get(), &scenario.partner);
     let card_json = serde_json::to_value(&card).expect("scorecards serialise");
     record(
         &Event::End(EndRecord {
