@@ -253,7 +253,9 @@ pub fn run(
                     None => {}
                 },
                 "hint" => {
-                    let text = coach.get().hint(&hint_state(&session, hints_given), &scenario.partner);
+                    let text = coach
+                        .get()
+                        .hint(&hint_state(&session, hints_given), &scenario.partner);
                     hints_given += 1;
                     if opts.json {
                         writeln!(out, "{}", json!({"type": "hint", "text": text}))?;
