@@ -26,7 +26,7 @@ fn main() {
     let t = Instant::now();
     classifier.warm();
     let t_warm = t.elapsed();
-    let (anchored, unanchored, unicode) = classifier.engine_kinds();
+    let (anchored, shadowed, unanchored, unicode) = classifier.engine_kinds();
     let t = Instant::now();
     let scenarios = rehearse::builtin::all();
     let t_scenarios = t.elapsed();
@@ -81,7 +81,7 @@ fn main() {
         t_warm
     );
     println!(
-        "  patterns and exception sets on ASCII lines: {anchored} anchored at their first bytes, {unanchored} unanchored, {unicode} Unicode only"
+        "  patterns and exception sets: {anchored} anchored at their first bytes ({shadowed} of them also on non-ASCII lines' shadows), {unanchored} unanchored, {unicode} Unicode only"
     );
     println!(
         "  parse built-in scenarios {:>10.2?} ({} scenarios)",

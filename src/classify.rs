@@ -3,10 +3,10 @@
 //!
 //! One Aho-Corasick pass over the normalised line finds the literals that every match of
 //! a pattern must contain (read off each pattern's syntax tree); only the patterns whose
-//! literals all occurred then run their own regex for a span (on an ASCII line, an
-//! anchored lazy DFA tried only where a match can begin), and their rule's exceptions
-//! only when they matched. A rule's
-//! exceptions veto a match they overlap ("you never know"), and a rule that fires can
+//! literals all occurred then run their own regex for a span (an anchored lazy DFA
+//! tried only where a match can begin, over the line or, for a line with non-ASCII
+//! characters, over its one-byte-per-character shadow; see `mod shadow`), and their
+//! rule's exceptions only when they matched. A rule's exceptions veto a match they overlap ("you never know"), and a rule that fires can
 //! override other moves whose match starts inside its own (an attack dressed as a
 //! feeling is criticism, not an I-statement). Compiled once per process and shared.
 
@@ -83,6 +83,8 @@ struct AnchoredDfa {
     caches: Pool<hybrid::dfa::Cache, CacheFn>,
     /// `first[b]`: some match may begin with byte `b`.
     first: [bool; 256],
+    /// Compiled for shadows (see `shadow`): also right on a non-ASCII line's shadow.
+    shadow: bool,
 }
 
 /// How a pattern runs on an ASCII line.
@@ -120,33 +122,44 @@ impl Ascii {
 
     fn anchored(source: &str) -> Option<Ascii> {
         use regex_automata::nfa::thompson;
-        let hir = regex_syntax::ParserBuilder::new()
-            .unicode(false)
-            .utf8(false)
-            .build()
+        // A pattern whose classes see other characters only as "word" or "not word" runs
+        // on a non-ASCII line too, through its shadow; any other runs on ASCII lines only,
+        // from its ASCII-only form.
+        let (hir, shadow) = match regex_syntax::Parser::new()
             .parse(source)
-            .ok()?;
+            .ok()
+            .and_then(|h| shadow::pattern(&h))
+        {
+            Some(h) => (h, true),
+            None => (
+                regex_syntax::ParserBuilder::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .build()
+                    .parse(source)
+                    .ok()?,
+                false,
+            ),
+        };
         if hir.properties().minimum_len().is_none_or(|n| n == 0) {
             return None;
         }
         let first = first_bytes(&hir)?;
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .utf8(false)
+                    .nfa_size_limit(Some(256 << 20)),
+            )
+            .build_from_hir(&hir)
+            .ok()?;
         let dfa = hybrid::dfa::DFA::builder()
             .configure(
                 hybrid::dfa::DFA::config()
                     .cache_capacity(CACHE_CAPACITY)
                     .minimum_cache_clear_count(None),
             )
-            .syntax(
-                regex_automata::util::syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false),
-            )
-            .thompson(
-                thompson::Config::new()
-                    .utf8(false)
-                    .nfa_size_limit(Some(256 << 20)),
-            )
-            .build(source)
+            .build_from_nfa(nfa)
             .ok()?;
         let make = dfa.clone();
         let caches: Pool<hybrid::dfa::Cache, CacheFn> =
@@ -155,6 +168,7 @@ impl Ascii {
             dfa,
             caches,
             first,
+            shadow,
         })))
     }
 }
@@ -232,48 +246,63 @@ impl Lazy {
     }
 
     /// Every match in `text`, leftmost-first, as the Unicode regex finds them, appended
-    /// to `out`.
-    fn find_all(&self, text: &str, out: &mut Vec<(usize, usize)>) {
-        let hay = text.as_bytes();
-        if text.is_ascii() {
-            match self.ascii() {
-                Ascii::Anchored(a) => {
-                    let AnchoredDfa { dfa, caches, first } = &**a;
-                    let mut cache = caches.get();
-                    // `find_iter` on non-empty matches: the leftmost start where the
-                    // pattern matches, its leftmost-first end, then on from that end.
-                    let mut at = 0;
-                    while let Some(k) = hay[at..].iter().position(|&b| first[b as usize]) {
-                        let s = at + k;
-                        let input = Input::new(hay).span(s..hay.len()).anchored(Anchored::Yes);
-                        match dfa.try_search_fwd(&mut cache, &input) {
-                            Ok(Some(m)) => {
-                                out.push((s, m.offset()));
-                                at = m.offset();
-                            }
-                            Ok(None) => at = s + 1,
-                            Err(_) => {
-                                // Cannot happen with these settings (no quit bytes, never
-                                // gives up); stay exact if it ever does.
-                                let re = self.get();
-                                while let Some(m) = re.find_at(text, at) {
-                                    out.push((m.start(), m.end()));
-                                    at = m.end();
-                                }
-                                return;
-                            }
+    /// to `out`. `shadow` is the line's shadow if it is not ASCII and has one.
+    fn find_all(&self, text: &str, shadow: Option<&shadow::Shadow>, out: &mut Vec<(usize, usize)>) {
+        let done = if text.is_ascii() {
+            self.find_ascii(text.as_bytes(), None, out)
+        } else {
+            shadow.is_some_and(|sh| self.find_ascii(&sh.bytes, Some(&sh.starts), out))
+        };
+        if !done {
+            out.extend(self.get().find_iter(text).map(|m| (m.start(), m.end())));
+        }
+    }
+
+    /// The matches in an ASCII haystack (a line, or a shadow whose byte `i` stands for the
+    /// line's bytes from `starts[i]`). False, with `out` untouched, if this pattern cannot
+    /// run there.
+    fn find_ascii(
+        &self,
+        hay: &[u8],
+        starts: Option<&[usize]>,
+        out: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        let at_line = |i: usize| starts.map_or(i, |m| m[i]);
+        match self.ascii() {
+            Ascii::Anchored(a) if starts.is_none() || a.shadow => {
+                let AnchoredDfa {
+                    dfa, caches, first, ..
+                } = &**a;
+                let mut cache = caches.get();
+                let before = out.len();
+                // `find_iter` on non-empty matches: the leftmost start where the pattern
+                // matches, its leftmost-first end, then on from that end.
+                let mut at = 0;
+                while let Some(k) = hay[at..].iter().position(|&b| first[b as usize]) {
+                    let s = at + k;
+                    let input = Input::new(hay).span(s..hay.len()).anchored(Anchored::Yes);
+                    match dfa.try_search_fwd(&mut cache, &input) {
+                        Ok(Some(m)) => {
+                            out.push((at_line(s), at_line(m.offset())));
+                            at = m.offset();
+                        }
+                        Ok(None) => at = s + 1,
+                        Err(_) => {
+                            // Cannot happen with these settings (no quit bytes, never gives
+                            // up); stay exact if it ever does.
+                            out.truncate(before);
+                            return false;
                         }
                     }
-                    return;
                 }
-                Ascii::Unanchored(re) => {
-                    out.extend(re.find_iter(hay).map(|m| (m.start(), m.end())));
-                    return;
-                }
-                Ascii::Unicode => {}
+                true
             }
+            Ascii::Unanchored(re) if starts.is_none() => {
+                out.extend(re.find_iter(hay).map(|m| (m.start(), m.end())));
+                true
+            }
+            _ => false,
         }
-        out.extend(self.get().find_iter(text).map(|m| (m.start(), m.end())));
     }
 
     fn get(&self) -> &Regex {
@@ -492,6 +521,8 @@ struct Scratch {
     veto: Vec<(usize, usize)>,
     /// The current pattern's matches.
     spans: Vec<(usize, usize)>,
+    /// The line's shadow, if it is not ASCII.
+    shadow: shadow::Shadow,
     found: Vec<(usize, usize, usize)>,
 }
 
@@ -579,17 +610,20 @@ impl Classifier {
         self.inner.engine().warm();
     }
 
-    /// How the patterns and exception sets run on ASCII lines, compiling them all:
-    /// (anchored at their first bytes, unanchored, Unicode only). For the benchmarks.
+    /// How the patterns and exception sets run, compiling them all: (anchored, of which
+    /// also on non-ASCII lines' shadows, unanchored, Unicode only). For the benchmarks.
     #[doc(hidden)]
-    pub fn engine_kinds(&self) -> (usize, usize, usize) {
+    pub fn engine_kinds(&self) -> (usize, usize, usize, usize) {
         let e = self.inner.engine();
-        let mut n = (0, 0, 0);
+        let mut n = (0, 0, 0, 0);
         for p in e.patterns.iter().chain(e.exceptions.iter().flatten()) {
             match p.ascii() {
-                Ascii::Anchored(_) => n.0 += 1,
-                Ascii::Unanchored(_) => n.1 += 1,
-                Ascii::Unicode => n.2 += 1,
+                Ascii::Anchored(a) => {
+                    n.0 += 1;
+                    n.1 += usize::from(a.shadow);
+                }
+                Ascii::Unanchored(_) => n.2 += 1,
+                Ascii::Unicode => n.3 += 1,
             }
         }
         n
@@ -624,6 +658,7 @@ impl Classifier {
         let norm = self.normalize(line);
         let text = norm.text.as_str();
         engine.prefilter.candidates(text, s);
+        let has_shadow = !text.is_ascii() && s.shadow.build(text);
         s.found.clear();
         s.veto_of.clear();
         s.veto.clear();
@@ -640,7 +675,8 @@ impl Classifier {
                 }
 
                 s.spans.clear();
-                engine.patterns[pi].find_all(text, &mut s.spans);
+                let shadow = has_shadow.then_some(&s.shadow);
+                engine.patterns[pi].find_all(text, shadow, &mut s.spans);
                 if s.spans.is_empty() {
                     continue;
                 }
@@ -649,7 +685,7 @@ impl Classifier {
                     None => {
                         let vs = s.veto.len();
                         if let Some(ex) = &engine.exceptions[ri] {
-                            ex.find_all(text, &mut s.veto);
+                            ex.find_all(text, has_shadow.then_some(&s.shadow), &mut s.veto);
                         }
                         s.veto_of.push((ri, vs, s.veto.len()));
                         (vs, s.veto.len())
@@ -722,6 +758,163 @@ impl Classifier {
             }
         }
         out
+    }
+}
+
+/// Shadows: a non-ASCII line as ASCII, so the anchored automata can run on it too.
+///
+/// Each non-ASCII character becomes one byte: [`WORD`] if it is a word character (as `\w`
+/// and `\b` see it), [`OTHER`] if not. Neither byte can occur in a normalised line
+/// (it is lower case, with no control characters), and a line with characters of other
+/// kinds (digits or spaces outside ASCII) has no shadow. A pattern runs on shadows only if
+/// each of its classes holds all such word characters or none, and all such other
+/// characters or none, and its literals are ASCII: on the shadow it then matches exactly
+/// where its Unicode form matches on the line, one byte per character.
+mod shadow {
+    use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, ClassUnicode, Hir, HirKind, Look};
+    use std::sync::OnceLock;
+
+    /// Stands for a non-ASCII word character.
+    pub const WORD: u8 = b'Q';
+    /// Stands for any other non-ASCII character a shadow can hold (emoji, symbols).
+    pub const OTHER: u8 = 0x01;
+
+    /// (non-ASCII word characters that are not digits, non-ASCII characters that are
+    /// neither word characters, spaces nor digits), as the regex engine's tables say.
+    fn kinds() -> &'static (ClassUnicode, ClassUnicode) {
+        static K: OnceLock<(ClassUnicode, ClassUnicode)> = OnceLock::new();
+        K.get_or_init(|| {
+            let class = |src: &str| match regex_syntax::parse(src).map(Hir::into_kind) {
+                Ok(HirKind::Class(Class::Unicode(c))) => c,
+                _ => unreachable!("a fixed class"),
+            };
+            (
+                class(r"[\w&&[^\p{N}\x00-\x7F]]"),
+                class(r"[^\w\s\p{N}\x00-\x7F]"),
+            )
+        })
+    }
+
+    fn holds(class: &ClassUnicode, c: char) -> bool {
+        class
+            .ranges()
+            .binary_search_by(|r| {
+                if r.end() < c {
+                    std::cmp::Ordering::Less
+                } else if r.start() > c {
+                    std::cmp::Ordering::Greater
+                } else {
+                    std::cmp::Ordering::Equal
+                }
+            })
+            .is_ok()
+    }
+
+    /// A non-ASCII line as ASCII, with a map back.
+    #[derive(Default)]
+    pub struct Shadow {
+        pub bytes: Vec<u8>,
+        /// `starts[i]`: where the character behind byte `i` starts in the line; one more
+        /// entry for the line's end.
+        pub starts: Vec<usize>,
+    }
+
+    impl Shadow {
+        /// Make `self` the shadow of `text`; false if `text` has none.
+        pub fn build(&mut self, text: &str) -> bool {
+            self.bytes.clear();
+            self.starts.clear();
+            if text.bytes().any(|b| b == WORD || b == OTHER) {
+                return false;
+            }
+            let (word, other) = kinds();
+            for (i, c) in text.char_indices() {
+                let b = if c.is_ascii() {
+                    c as u8
+                } else if holds(word, c) {
+                    WORD
+                } else if holds(other, c) {
+                    OTHER
+                } else {
+                    return false;
+                };
+                self.bytes.push(b);
+                self.starts.push(i);
+            }
+            self.starts.push(text.len());
+            true
+        }
+    }
+
+    /// The pattern (parsed in Unicode mode) rewritten to run on shadows, if it can.
+    pub fn pattern(hir: &Hir) -> Option<Hir> {
+        Some(match hir.kind() {
+            HirKind::Empty => Hir::empty(),
+            HirKind::Literal(l) => {
+                if l.0
+                    .iter()
+                    .any(|&b| !b.is_ascii() || b == WORD || b == OTHER)
+                {
+                    return None;
+                }
+                Hir::literal(l.0.clone())
+            }
+            HirKind::Class(Class::Unicode(c)) => {
+                let (word, other) = kinds();
+                let mut ranges: Vec<ClassBytesRange> = Vec::new();
+                for r in c.ranges() {
+                    if (r.start() as u32) < 0x80 {
+                        let end = (r.end() as u32).min(0x7f) as u8;
+                        ranges.push(ClassBytesRange::new(r.start() as u8, end));
+                    }
+                }
+                let mut bytes = ClassBytes::new(ranges);
+                bytes.difference(&ClassBytes::new([
+                    ClassBytesRange::new(WORD, WORD),
+                    ClassBytesRange::new(OTHER, OTHER),
+                ]));
+                for (kind, b) in [(word, WORD), (other, OTHER)] {
+                    let mut both = c.clone();
+                    both.intersect(kind);
+                    if both == *kind {
+                        bytes.union(&ClassBytes::new([ClassBytesRange::new(b, b)]));
+                    } else if !both.ranges().is_empty() {
+                        return None;
+                    }
+                }
+                Hir::class(Class::Bytes(bytes))
+            }
+            // Byte classes and ASCII word boundaries see a non-ASCII character as its
+            // UTF-8 bytes, which a shadow does not keep.
+            HirKind::Class(Class::Bytes(_)) => return None,
+            HirKind::Look(look) => Hir::look(match look {
+                Look::WordUnicode => Look::WordAscii,
+                Look::WordUnicodeNegate => Look::WordAsciiNegate,
+                Look::WordStartUnicode => Look::WordStartAscii,
+                Look::WordEndUnicode => Look::WordEndAscii,
+                Look::WordStartHalfUnicode => Look::WordStartHalfAscii,
+                Look::WordEndHalfUnicode => Look::WordEndHalfAscii,
+                Look::Start
+                | Look::End
+                | Look::StartLF
+                | Look::EndLF
+                | Look::StartCRLF
+                | Look::EndCRLF => *look,
+                _ => return None,
+            }),
+            HirKind::Repetition(r) => Hir::repetition(regex_syntax::hir::Repetition {
+                sub: Box::new(pattern(&r.sub)?),
+                ..r.clone()
+            }),
+            HirKind::Capture(c) => Hir::capture(regex_syntax::hir::Capture {
+                sub: Box::new(pattern(&c.sub)?),
+                ..c.clone()
+            }),
+            HirKind::Concat(subs) => Hir::concat(subs.iter().map(pattern).collect::<Option<_>>()?),
+            HirKind::Alternation(subs) => {
+                Hir::alternation(subs.iter().map(pattern).collect::<Option<_>>()?)
+            }
+        })
     }
 }
 

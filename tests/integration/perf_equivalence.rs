@@ -86,6 +86,14 @@ const ODD: &[&str] = &[
     "\u{301}",
     "日本",
     "\u{a0}",
+    "\u{2003}",
+    "\u{3000}",
+    "٣",
+    "\u{2165}",
+    "Q",
+    "\u{1}",
+    "\u{1f600}you",
+    "naïve",
 ];
 
 /// Mutations of real lines: case, quotes, non-ASCII, punctuation, splices, class words.
@@ -253,6 +261,7 @@ fn synthetic_rules_fast_equals_reference() {
             "ΑΒΓ δέλτα el hello bell",
             "ababab aaaa aaaaa baab. well i said so, you know. yes no noyes, but ok",
             "£5 or $10? i. but,but ok ok",
+            "you\u{1f494}never, café\u{2003}you ٣٣ ok\u{3000}yes Ⅻ ΩΩΩ1 Qué \u{1}é",
             "",
             "!!",
         ]
