@@ -15,7 +15,6 @@ use crate::rules::{Label, Rule, RuleSet, When};
 use crate::text::{Normalized, normalize};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::{Regex, RegexBuilder};
-use regex_automata::util::pool::Pool;
 use regex_automata::{Anchored, Input, hybrid};
 use serde::Serialize;
 use std::sync::{Arc, OnceLock};
@@ -75,12 +74,9 @@ struct Lazy {
     ascii: OnceLock<Ascii>,
 }
 
-type CacheFn = Box<dyn Fn() -> hybrid::dfa::Cache + Send + Sync>;
-
 struct AnchoredDfa {
+    /// Its state caches live in each thread's [`Caches`].
     dfa: hybrid::dfa::DFA,
-    /// One state cache per thread.
-    caches: Pool<hybrid::dfa::Cache, CacheFn>,
     /// `first[b]`: some match may begin with byte `b`.
     first: [bool; 256],
     /// Compiled for shadows (see `shadow`): also right on a non-ASCII line's shadow.
@@ -102,8 +98,47 @@ enum Ascii {
 }
 
 /// The most memory one lazy DFA's state cache may take before it is cleared and rebuilt
-/// (the regex crate's default): memory stays bounded however long the input.
+/// (the regex crate's default).
 const CACHE_CAPACITY: usize = 2 << 20;
+
+/// The most memory one thread's lazy-DFA state caches may take together before they are
+/// all dropped (checked after each line): with ~1,000 patterns, the per-cache capacity
+/// alone would let a long run of new text grow the caches to gigabytes.
+const CACHE_BUDGET: usize = 32 << 20;
+
+type CacheSlot = Option<Box<hybrid::dfa::Cache>>;
+
+/// One thread's lazy-DFA state caches, per engine it has used: a slot per pattern, then
+/// one per rule's exception set.
+#[derive(Default)]
+struct Caches {
+    engines: Vec<(u64, Vec<CacheSlot>)>,
+    /// What the caches take, as they report it.
+    bytes: usize,
+}
+
+impl Caches {
+    /// Engine `id`'s slots (`n` of them), and the byte count to keep up to date.
+    fn of(&mut self, id: u64, n: usize) -> (&mut [CacheSlot], &mut usize) {
+        let at = match self.engines.iter().position(|e| e.0 == id) {
+            Some(at) => at,
+            None => {
+                self.engines
+                    .push((id, std::iter::repeat_with(|| None).take(n).collect()));
+                self.engines.len() - 1
+            }
+        };
+        (&mut self.engines[at].1, &mut self.bytes)
+    }
+
+    /// Drop every cache if together they have passed the budget.
+    fn trim(&mut self) {
+        if self.bytes > CACHE_BUDGET {
+            self.engines.clear();
+            self.bytes = 0;
+        }
+    }
+}
 
 impl Ascii {
     fn compile(source: &str) -> Ascii {
@@ -161,12 +196,8 @@ impl Ascii {
             )
             .build_from_nfa(nfa)
             .ok()?;
-        let make = dfa.clone();
-        let caches: Pool<hybrid::dfa::Cache, CacheFn> =
-            Pool::new(Box::new(move || make.create_cache()));
         Some(Ascii::Anchored(Box::new(AnchoredDfa {
             dfa,
-            caches,
             first,
             shadow,
         })))
@@ -246,12 +277,19 @@ impl Lazy {
     }
 
     /// Every match in `text`, leftmost-first, as the Unicode regex finds them, appended
-    /// to `out`. `shadow` is the line's shadow if it is not ASCII and has one.
-    fn find_all(&self, text: &str, shadow: Option<&shadow::Shadow>, out: &mut Vec<(usize, usize)>) {
+    /// to `out`. `shadow` is the line's shadow if it is not ASCII and has one; `cache` is
+    /// this pattern's slot in the thread's [`Caches`], whose `bytes` is `cached`.
+    fn find_all(
+        &self,
+        text: &str,
+        shadow: Option<&shadow::Shadow>,
+        cache: (&mut CacheSlot, &mut usize),
+        out: &mut Vec<(usize, usize)>,
+    ) {
         let done = if text.is_ascii() {
-            self.find_ascii(text.as_bytes(), None, out)
+            self.find_ascii(text.as_bytes(), None, cache, out)
         } else {
-            shadow.is_some_and(|sh| self.find_ascii(&sh.bytes, Some(&sh.starts), out))
+            shadow.is_some_and(|sh| self.find_ascii(&sh.bytes, Some(&sh.starts), cache, out))
         };
         if !done {
             out.extend(self.get().find_iter(text).map(|m| (m.start(), m.end())));
@@ -265,37 +303,20 @@ impl Lazy {
         &self,
         hay: &[u8],
         starts: Option<&[usize]>,
+        (slot, cached): (&mut CacheSlot, &mut usize),
         out: &mut Vec<(usize, usize)>,
     ) -> bool {
         let at_line = |i: usize| starts.map_or(i, |m| m[i]);
         match self.ascii() {
             Ascii::Anchored(a) if starts.is_none() || a.shadow => {
-                let AnchoredDfa {
-                    dfa, caches, first, ..
-                } = &**a;
-                let mut cache = caches.get();
-                let before = out.len();
-                // `find_iter` on non-empty matches: the leftmost start where the pattern
-                // matches, its leftmost-first end, then on from that end.
-                let mut at = 0;
-                while let Some(k) = hay[at..].iter().position(|&b| first[b as usize]) {
-                    let s = at + k;
-                    let input = Input::new(hay).span(s..hay.len()).anchored(Anchored::Yes);
-                    match dfa.try_search_fwd(&mut cache, &input) {
-                        Ok(Some(m)) => {
-                            out.push((at_line(s), at_line(m.offset())));
-                            at = m.offset();
-                        }
-                        Ok(None) => at = s + 1,
-                        Err(_) => {
-                            // Cannot happen with these settings (no quit bytes, never gives
-                            // up); stay exact if it ever does.
-                            out.truncate(before);
-                            return false;
-                        }
-                    }
-                }
-                true
+                let AnchoredDfa { dfa, first, .. } = &**a;
+                let fresh = slot.is_none();
+                let cache = slot.get_or_insert_with(|| Box::new(dfa.create_cache()));
+                let was = if fresh { 0 } else { cache.memory_usage() };
+                let found = Self::search(dfa, cache, first, hay, at_line, out);
+                // The cache grew, or shrank if it filled up and the DFA cleared it.
+                *cached = (*cached + cache.memory_usage()).saturating_sub(was);
+                found
             }
             Ascii::Unanchored(re) if starts.is_none() => {
                 out.extend(re.find_iter(hay).map(|m| (m.start(), m.end())));
@@ -303,6 +324,39 @@ impl Lazy {
             }
             _ => false,
         }
+    }
+
+    /// The anchored DFA's matches: see [`Lazy::find_ascii`].
+    fn search(
+        dfa: &hybrid::dfa::DFA,
+        cache: &mut hybrid::dfa::Cache,
+        first: &[bool; 256],
+        hay: &[u8],
+        at_line: impl Fn(usize) -> usize,
+        out: &mut Vec<(usize, usize)>,
+    ) -> bool {
+        let before = out.len();
+        // `find_iter` on non-empty matches: the leftmost start where the pattern matches,
+        // its leftmost-first end, then on from that end.
+        let mut at = 0;
+        while let Some(k) = hay[at..].iter().position(|&b| first[b as usize]) {
+            let s = at + k;
+            let input = Input::new(hay).span(s..hay.len()).anchored(Anchored::Yes);
+            match dfa.try_search_fwd(cache, &input) {
+                Ok(Some(m)) => {
+                    out.push((at_line(s), at_line(m.offset())));
+                    at = m.offset();
+                }
+                Ok(None) => at = s + 1,
+                Err(_) => {
+                    // Cannot happen with these settings (no quit bytes, never gives up);
+                    // stay exact if it ever does.
+                    out.truncate(before);
+                    return false;
+                }
+            }
+        }
+        true
     }
 
     fn get(&self) -> &Regex {
@@ -321,6 +375,8 @@ impl Lazy {
 /// What the fast path needs besides the rules: the literal prefilter and one lazily
 /// compiled regex per pattern and per rule's exceptions.
 struct Engine {
+    /// Tells this engine's state caches apart in a thread's [`Caches`].
+    id: u64,
     prefilter: Prefilter,
     patterns: Vec<Lazy>,
     exceptions: Vec<Option<Lazy>>,
@@ -351,7 +407,9 @@ impl Engine {
                 })
             })
             .collect();
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Engine {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             prefilter: Prefilter::new(&requirements),
             patterns,
             exceptions,
@@ -524,6 +582,7 @@ struct Scratch {
     /// The line's shadow, if it is not ASCII.
     shadow: shadow::Shadow,
     found: Vec<(usize, usize, usize)>,
+    caches: Caches,
 }
 
 thread_local! {
@@ -662,6 +721,10 @@ impl Classifier {
         s.found.clear();
         s.veto_of.clear();
         s.veto.clear();
+        s.caches.trim();
+        let (slots, cached) = s
+            .caches
+            .of(engine.id, engine.patterns.len() + engine.exceptions.len());
         // Every surviving (unvetoed) match of each candidate pattern, in pattern order:
         // (rule index, span).
         for w in 0..s.candidates.len() {
@@ -676,7 +739,12 @@ impl Classifier {
 
                 s.spans.clear();
                 let shadow = has_shadow.then_some(&s.shadow);
-                engine.patterns[pi].find_all(text, shadow, &mut s.spans);
+                engine.patterns[pi].find_all(
+                    text,
+                    shadow,
+                    (&mut slots[pi], &mut *cached),
+                    &mut s.spans,
+                );
                 if s.spans.is_empty() {
                     continue;
                 }
@@ -685,7 +753,9 @@ impl Classifier {
                     None => {
                         let vs = s.veto.len();
                         if let Some(ex) = &engine.exceptions[ri] {
-                            ex.find_all(text, has_shadow.then_some(&s.shadow), &mut s.veto);
+                            let slot = &mut slots[engine.patterns.len() + ri];
+                            let shadow = has_shadow.then_some(&s.shadow);
+                            ex.find_all(text, shadow, (slot, &mut *cached), &mut s.veto);
                         }
                         s.veto_of.push((ri, vs, s.veto.len()));
                         (vs, s.veto.len())
@@ -1537,5 +1607,42 @@ mod tests {
                 assert!(line.is_char_boundary(m.start) && line.is_char_boundary(m.end));
             }
         }
+    }
+
+    #[test]
+    fn state_caches_are_counted_dropped_past_the_budget_and_rebuilt_alike() {
+        let c = Classifier::builtin();
+        let lines = [
+            "You never listen to me, why do you always do this?",
+            "I feel lonely when we don't talk. Could we have dinner Friday?",
+            "How has work been lately? It sounds like a lot.",
+            "Je suis désolé, café? You always say that \u{1f494}",
+        ];
+        let mut s = Scratch::default();
+        let first: Vec<_> = lines
+            .iter()
+            .map(|l| c.classify_with(l, Context::default(), &mut s))
+            .collect();
+        assert!(s.caches.bytes > 0, "the caches used are counted");
+        let id = c.inner.engine().id;
+        let slots = &s.caches.engines.iter().find(|e| e.0 == id).unwrap().1;
+        let used = slots.iter().flatten().count();
+        assert!(used > 0);
+        let reported: usize = slots.iter().flatten().map(|c| c.memory_usage()).sum();
+        assert_eq!(
+            s.caches.bytes, reported,
+            "the count is what the caches report"
+        );
+        // Past the budget, the next line starts from empty caches and classifies alike.
+        s.caches.bytes = CACHE_BUDGET + 1;
+        let again: Vec<_> = lines
+            .iter()
+            .map(|l| c.classify_with(l, Context::default(), &mut s))
+            .collect();
+        assert_eq!(first, again);
+        let slots = &s.caches.engines.iter().find(|e| e.0 == id).unwrap().1;
+        let reported: usize = slots.iter().flatten().map(|c| c.memory_usage()).sum();
+        assert_eq!(s.caches.bytes, reported, "counted afresh after the trim");
+        assert!(s.caches.bytes < CACHE_BUDGET);
     }
 }
