@@ -266,10 +266,14 @@ impl Lazy {
         }
     }
 
-    /// Compile both forms now.
+    /// Compile now what lines will need: the anchored DFA, and the Unicode regex only if
+    /// the DFA does not also run on shadows. (Otherwise the Unicode regex serves only
+    /// lines with non-ASCII digits or spaces, and is compiled when one comes: compiling
+    /// it for every pattern would take ~80 MB.)
     fn warm(&self) {
-        self.ascii();
-        self.get();
+        if !matches!(self.ascii(), Ascii::Anchored(a) if a.shadow) {
+            self.get();
+        }
     }
 
     fn ascii(&self) -> &Ascii {
@@ -664,7 +668,8 @@ impl Classifier {
         }
     }
 
-    /// Compile every regex now, so no later line pays for a first use.
+    /// Compile every regex lines will need now, so no later line pays for a first use
+    /// (a line with digits or spaces from outside ASCII may still compile one).
     pub fn warm(&self) {
         self.inner.engine().warm();
     }
