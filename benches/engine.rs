@@ -12,7 +12,13 @@ fn main() {
 
 fn classifier() -> &'static Classifier {
     static C: OnceLock<Classifier> = OnceLock::new();
-    C.get_or_init(Classifier::builtin)
+    // Compiled in full first, as `play` does on its background thread: the benches
+    // measure matching, not first-use compilation.
+    C.get_or_init(|| {
+        let c = Classifier::builtin();
+        c.warm();
+        c
+    })
 }
 
 fn lines() -> &'static [String] {
@@ -37,6 +43,32 @@ fn classify_corpus(b: Bencher) {
                 black_box(c.classify(l, Context::default()));
             }
         });
+}
+
+/// Classify one line of new text: the start of one corpus line joined at a word boundary
+/// to the end of another, so lines seldom repeat (the repeated corpus above
+/// is served from warm DFA caches; this is what unseen text costs).
+#[divan::bench(sample_count = 3000, sample_size = 1)]
+fn classify_new_text(b: Bencher) {
+    let c = classifier();
+    let words: Vec<Vec<&str>> = lines().iter().map(|l| l.split(' ').collect()).collect();
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let mut next = move |n: usize| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state % n as u64) as usize
+    };
+    b.counter(divan::counter::ItemsCount::new(1usize))
+        .with_inputs(|| {
+            let (a, z) = (&words[next(words.len())], &words[next(words.len())]);
+            let (i, j) = (1 + next(a.len()), next(z.len()));
+            let mut line = a[..i].join(" ");
+            line.push(' ');
+            line.push_str(&z[j..].join(" "));
+            line
+        })
+        .bench_local_refs(|l| black_box(c.classify(l, Context::default())));
 }
 
 /// One engine turn: classify + partner step + record, over a 20-turn session.

@@ -102,6 +102,24 @@ for _ in range(15):
     os.waitpid(pid, 0)
     os.close(fd)
 print(f"  start-up to the first prompt (pty): median {statistics.median(samples)*1000:.1f} ms over {len(samples)} runs")
+# An interactive session's memory once the background thread has compiled every pattern.
+pid, fd = pty.fork()
+if pid == 0:
+    os.environ["REHEARSE_HOME"] = "/tmp/rehearse-bench-home"
+    os.environ["NO_COLOR"] = "1"
+    os.execv(binary, [binary, "play", "--seed", "1", "--no-save"])
+t = time.perf_counter()
+while time.perf_counter() - t < 4:
+    if select.select([fd], [], [], 0.2)[0]:
+        try:
+            os.read(fd, 4096)
+        except OSError:
+            break
+hwm = next(l.split()[1] for l in open(f"/proc/{pid}/status") if l.startswith("VmHWM"))
+os.write(fd, b"\x04")
+os.waitpid(pid, 0)
+os.close(fd)
+print(f"  an interactive session 4 s in (every pattern compiled): {hwm} KB peak RSS")
 lines = "\n".join(["I miss you.", "How has work been?", "That makes sense.", "It sounds like a lot."] * 5) + "\n"
 ts = []
 for _ in range(5):
