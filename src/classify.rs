@@ -267,9 +267,9 @@ impl Lazy {
     }
 
     /// Compile now what lines will need: the anchored DFA, and the Unicode regex only if
-    /// the DFA does not also run on shadows. (Otherwise the Unicode regex serves only
-    /// lines with non-ASCII digits or spaces, and is compiled when one comes: compiling
-    /// it for every pattern would take ~80 MB.)
+    /// the DFA does not also run on shadows. (Every normalised line has a shadow, so the
+    /// Unicode regex of such a pattern is compiled only if a line without one ever comes:
+    /// compiling it for every pattern would take ~80 MB.)
     fn warm(&self) {
         if !matches!(self.ascii(), Ascii::Anchored(a) if a.shadow) {
             self.get();
@@ -668,8 +668,7 @@ impl Classifier {
         }
     }
 
-    /// Compile every regex lines will need now, so no later line pays for a first use
-    /// (a line with digits or spaces from outside ASCII may still compile one).
+    /// Compile every regex lines will need now, so no later line pays for a first use.
     pub fn warm(&self) {
         self.inner.engine().warm();
     }
@@ -838,36 +837,53 @@ impl Classifier {
 
 /// Shadows: a non-ASCII line as ASCII, so the anchored automata can run on it too.
 ///
-/// Each non-ASCII character becomes one byte: [`WORD`] if it is a word character (as `\w`
-/// and `\b` see it), [`OTHER`] if not. Neither byte can occur in a normalised line
-/// (it is lower case, with no control characters), and a line with characters of other
-/// kinds (digits or spaces outside ASCII) has no shadow. A pattern runs on shadows only if
-/// each of its classes holds all such word characters or none, and all such other
-/// characters or none, and its literals are ASCII: on the shadow it then matches exactly
-/// where its Unicode form matches on the line, one byte per character.
+/// Each non-ASCII character becomes one byte standing for its kind (see [`KINDS`]): a
+/// word character, a digit, a space, a symbol…, as `\w`, `\d`, `\s` and `\b` see it. The
+/// bytes chosen do not occur in a normalised line (it is lower case, with no control
+/// characters); a line that holds one anyway has no shadow. A pattern runs on shadows
+/// only if each of its classes holds all characters of a kind or none, and its literals
+/// are ASCII: on the shadow it then matches exactly where its Unicode form matches on
+/// the line, one byte per character. Word kinds get ASCII word bytes, so `\b` on the
+/// shadow is `\b` on the line.
 mod shadow {
     use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, ClassUnicode, Hir, HirKind, Look};
     use std::sync::OnceLock;
 
-    /// Stands for a non-ASCII word character.
-    pub const WORD: u8 = b'Q';
-    /// Stands for any other non-ASCII character a shadow can hold (emoji, symbols).
-    pub const OTHER: u8 = 0x01;
+    /// The kinds of non-ASCII characters (disjoint, together all of them), as classes of
+    /// the regex engine's Unicode tables, and the byte each stands as.
+    const KINDS: [(&str, u8); 6] = [
+        // Other word characters: letters, marks, connectors.
+        (r"[\w&&[^\p{N}\x00-\x7F]]", b'Q'),
+        // Decimal digits (`\d`), which are word characters.
+        (r"[\d&&[^\x00-\x7F]]", b'Z'),
+        // Other numbers that are word characters (Roman numerals).
+        (r"[\w&&\p{N}&&[^\d\x00-\x7F]]", b'X'),
+        // Numbers that are not word characters (fractions, superscripts).
+        (r"[\p{N}&&[^\w\x00-\x7F]]", 0x02),
+        // Spaces.
+        (r"[\s&&[^\x00-\x7F]]", 0x03),
+        // Everything else: punctuation, symbols, emoji.
+        (r"[^\w\s\p{N}\x00-\x7F]", 0x01),
+    ];
 
-    /// (non-ASCII word characters that are not digits, non-ASCII characters that are
-    /// neither word characters, spaces nor digits), as the regex engine's tables say.
-    fn kinds() -> &'static (ClassUnicode, ClassUnicode) {
-        static K: OnceLock<(ClassUnicode, ClassUnicode)> = OnceLock::new();
+    fn kinds() -> &'static [(ClassUnicode, u8)] {
+        static K: OnceLock<Vec<(ClassUnicode, u8)>> = OnceLock::new();
         K.get_or_init(|| {
-            let class = |src: &str| match regex_syntax::parse(src).map(Hir::into_kind) {
-                Ok(HirKind::Class(Class::Unicode(c))) => c,
-                _ => unreachable!("a fixed class"),
-            };
-            (
-                class(r"[\w&&[^\p{N}\x00-\x7F]]"),
-                class(r"[^\w\s\p{N}\x00-\x7F]"),
-            )
+            KINDS
+                .iter()
+                .map(
+                    |&(src, b)| match regex_syntax::parse(src).map(Hir::into_kind) {
+                        Ok(HirKind::Class(Class::Unicode(c))) => (c, b),
+                        _ => unreachable!("a fixed class"),
+                    },
+                )
+                .collect()
         })
+    }
+
+    /// A byte that stands for a kind (and so may not appear in a line or a literal).
+    fn stands_for_a_kind(b: u8) -> bool {
+        KINDS.iter().any(|k| k.1 == b)
     }
 
     fn holds(class: &ClassUnicode, c: char) -> bool {
@@ -885,6 +901,28 @@ mod shadow {
             .is_ok()
     }
 
+    #[cfg(test)]
+    #[test]
+    fn the_kinds_split_every_non_ascii_character_and_keep_word_boundaries() {
+        let word = match regex_syntax::parse(r"\w").map(Hir::into_kind) {
+            Ok(HirKind::Class(Class::Unicode(c))) => c,
+            _ => unreachable!(),
+        };
+        for c in ('\u{80}'..=char::MAX).filter(|c| !c.is_ascii()) {
+            let mut of = kinds().iter().filter(|k| holds(&k.0, c));
+            let (_, b) = of.next().unwrap_or_else(|| panic!("{c:?} has no kind"));
+            assert!(of.next().is_none(), "{c:?} has two kinds");
+            let word_byte = b.is_ascii_alphanumeric() || *b == b'_';
+            assert_eq!(holds(&word, c), word_byte, "{c:?}: \\b would differ");
+        }
+        for &(_, b) in kinds() {
+            assert!(
+                b.is_ascii_uppercase() || b.is_ascii_control(),
+                "{b}: may be in a line"
+            );
+        }
+    }
+
     /// A non-ASCII line as ASCII, with a map back.
     #[derive(Default)]
     pub struct Shadow {
@@ -899,19 +937,19 @@ mod shadow {
         pub fn build(&mut self, text: &str) -> bool {
             self.bytes.clear();
             self.starts.clear();
-            if text.bytes().any(|b| b == WORD || b == OTHER) {
+            if text.bytes().any(stands_for_a_kind) {
                 return false;
             }
-            let (word, other) = kinds();
+            let kinds = kinds();
             for (i, c) in text.char_indices() {
                 let b = if c.is_ascii() {
                     c as u8
-                } else if holds(word, c) {
-                    WORD
-                } else if holds(other, c) {
-                    OTHER
                 } else {
-                    return false;
+                    match kinds.iter().find(|k| holds(&k.0, c)) {
+                        Some(k) => k.1,
+                        // Unassigned in the tables: cannot happen, as the kinds cover all.
+                        None => return false,
+                    }
                 };
                 self.bytes.push(b);
                 self.starts.push(i);
@@ -926,16 +964,12 @@ mod shadow {
         Some(match hir.kind() {
             HirKind::Empty => Hir::empty(),
             HirKind::Literal(l) => {
-                if l.0
-                    .iter()
-                    .any(|&b| !b.is_ascii() || b == WORD || b == OTHER)
-                {
+                if l.0.iter().any(|&b| !b.is_ascii() || stands_for_a_kind(b)) {
                     return None;
                 }
                 Hir::literal(l.0.clone())
             }
             HirKind::Class(Class::Unicode(c)) => {
-                let (word, other) = kinds();
                 let mut ranges: Vec<ClassBytesRange> = Vec::new();
                 for r in c.ranges() {
                     if (r.start() as u32) < 0x80 {
@@ -944,15 +978,14 @@ mod shadow {
                     }
                 }
                 let mut bytes = ClassBytes::new(ranges);
-                bytes.difference(&ClassBytes::new([
-                    ClassBytesRange::new(WORD, WORD),
-                    ClassBytesRange::new(OTHER, OTHER),
-                ]));
-                for (kind, b) in [(word, WORD), (other, OTHER)] {
+                for &(_, b) in kinds() {
+                    bytes.difference(&ClassBytes::new([ClassBytesRange::new(b, b)]));
+                }
+                for (kind, b) in kinds() {
                     let mut both = c.clone();
                     both.intersect(kind);
                     if both == *kind {
-                        bytes.union(&ClassBytes::new([ClassBytesRange::new(b, b)]));
+                        bytes.union(&ClassBytes::new([ClassBytesRange::new(*b, *b)]));
                     } else if !both.ranges().is_empty() {
                         return None;
                     }

@@ -94,6 +94,14 @@ const ODD: &[&str] = &[
     "\u{1}",
     "\u{1f600}you",
     "naïve",
+    "½",
+    "²",
+    "\u{2009}",
+    "‿",
+    "\u{200d}",
+    "Z",
+    "X",
+    "\u{2}",
 ];
 
 /// Mutations of real lines: case, quotes, non-ASCII, punctuation, splices, class words.
@@ -240,6 +248,12 @@ const SYNTHETIC: &str = r#"(
         (id: "a.safe", move: "safety", patterns: ["\\b(?:hit|hurt)s? me\\b", "\\bkill\\w*"], exceptions: ["killing me", "hit me up"], guide: "g"),
         (id: "a.start", move: "follow_up", patterns: ["(?:so,? )?\\byou\\b", "(?:^|[.!?] )(?:well )?i\\b", "[.,] ?but\\b", "a{0,3}b", "aa", "(?:\\bno|yes\\b)", "(?:£|\\$)\\d+", "(?:[^.?!]{0,8})\\bok\\b"], exceptions: ["\\bbab"], guide: "g"),
         (id: "a.uni", move: "specific_need", patterns: ["ǆ", "straße", "[α-ωΑ-Ω]+", "\\pL{3}\\d", "[[:alpha:]]{12}", "\\d\\d"], guide: "g"),
+        (id: "k.space", move: "defensiveness", patterns: ["\\w\\s\\w"], guide: "g"),
+        (id: "k.nonspace", move: "dismissing", patterns: ["\\S\\S\\S\\s"], guide: "g"),
+        (id: "k.symbol", move: "kitchen_sinking", patterns: ["[^\\w\\s]+"], guide: "g"),
+        (id: "k.digit", move: "assuming_intent", patterns: ["\\b\\d+\\b"], guide: "g"),
+        (id: "k.number", move: "open_question", patterns: ["[\\pN--\\d]"], guide: "g"),
+        (id: "k.word", move: "reflective_listening", patterns: ["\\w{2}\\b"], guide: "g"),
     ],
 )"#;
 
@@ -262,6 +276,7 @@ fn synthetic_rules_fast_equals_reference() {
             "ababab aaaa aaaaa baab. well i said so, you know. yes no noyes, but ok",
             "£5 or $10? i. but,but ok ok",
             "you\u{1f494}never, café\u{2003}you ٣٣ ok\u{3000}yes Ⅻ ΩΩΩ1 Qué \u{1}é",
+            "i feel sad٣ hurt½ i\u{2009}feel\u{2009}hurt ab٣b a²b kill٣ ok½ok ٣٣ Ⅻ3 you‿r",
             "",
             "!!",
         ]
