@@ -80,13 +80,19 @@ echo "== start-up and a whole session"
 python3 - "$bin" <<'PY'
 import os, pty, sys, time, select, subprocess, statistics
 binary = sys.argv[1]
-samples = []
-for _ in range(15):
+
+def spawn():
+    """A rehearsal in a pseudo-terminal: (pid, fd)."""
     pid, fd = pty.fork()
     if pid == 0:
         os.environ["REHEARSE_HOME"] = "/tmp/rehearse-bench-home"
         os.environ["NO_COLOR"] = "1"
         os.execv(binary, [binary, "play", "--seed", "1", "--no-save"])
+    return pid, fd
+
+samples = []
+for _ in range(15):
+    pid, fd = spawn()
     t = time.perf_counter()
     buf = b""
     while b"you> " not in buf:
@@ -103,11 +109,7 @@ for _ in range(15):
     os.close(fd)
 print(f"  start-up to the first prompt (pty): median {statistics.median(samples)*1000:.1f} ms over {len(samples)} runs")
 # An interactive session's memory once the background thread has compiled every pattern.
-pid, fd = pty.fork()
-if pid == 0:
-    os.environ["REHEARSE_HOME"] = "/tmp/rehearse-bench-home"
-    os.environ["NO_COLOR"] = "1"
-    os.execv(binary, [binary, "play", "--seed", "1", "--no-save"])
+pid, fd = spawn()
 t = time.perf_counter()
 while time.perf_counter() - t < 4:
     if select.select([fd], [], [], 0.2)[0]:
