@@ -31,11 +31,15 @@ pub fn all() -> Vec<Scenario> {
     out
 }
 
+/// The source of the built-in scenario with this id.
+pub fn source(id: &str) -> Option<&'static str> {
+    let file = format!("{id}.ron");
+    files().iter().find(|(name, _)| *name == file).map(|f| f.1)
+}
+
 /// The built-in scenario with this id.
 pub fn get(id: &str) -> Option<Scenario> {
-    let file = format!("{id}.ron");
-    let (name, src) = files().iter().find(|(name, _)| *name == file)?;
-    Scenario::parse(&format!("scenarios/{name}"), src).ok()
+    Scenario::parse(&format!("scenarios/{id}.ron"), source(id)?).ok()
 }
 
 /// "did you mean" for an unknown id.

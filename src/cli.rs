@@ -408,8 +408,9 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         title: scenario.title.clone(),
         partner: scenario.partner.clone(),
         scenario_hash: scenario.content_hash.clone(),
-        scenario_path: builtin::get(&scenario.id)
-            .filter(|b| b.content_hash == scenario.content_hash)
+        // A built-in scenario needs no path (its hash is of its source, so no parse).
+        scenario_path: builtin::source(&scenario.id)
+            .filter(|src| crate::scenario::content_hash(src) == scenario.content_hash)
             .is_none()
             .then(|| absolute(spec)),
         seed: opts.seed,

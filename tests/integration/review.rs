@@ -235,6 +235,42 @@ fn play_into(env: &Env, lines: &str) -> PathBuf {
     path
 }
 
+/// A transcript of a built-in scenario names no file (replay finds it built in), even
+/// when it was played from a byte-identical copy; an edited copy is named, so replay
+/// plays what was played.
+#[test]
+fn only_a_scenario_that_is_not_built_in_is_recorded_by_path() {
+    let env = Env::new();
+    let builtin = root().join("scenarios/work-deadline.ron");
+    let edited = env.home().join("edited.ron");
+    let src = std::fs::read_to_string(&builtin).unwrap();
+    std::fs::write(&edited, format!("{src}\n// my notes\n")).unwrap();
+    for (i, (spec, named)) in [
+        ("work-deadline", false),
+        (builtin.to_str().unwrap(), false),
+        (edited.to_str().unwrap(), true),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let path = env.home().join(format!("t{i}.jsonl"));
+        let out = env
+            .cmd(&["play", spec, "--seed", "3", "--transcript"])
+            .arg(&path)
+            .write_stdin("How has work been?\n")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr_of(&out));
+        let header = json_lines(&std::fs::read_to_string(&path).unwrap()).remove(0);
+        assert_eq!(header["scenario"], "work-deadline");
+        assert_eq!(
+            header.get("scenario_path").is_some(),
+            named,
+            "{spec}: {header}"
+        );
+    }
+}
+
 #[test]
 fn a_hostile_transcript_is_escaped_everywhere() {
     let env = Env::new();
