@@ -6,9 +6,10 @@
 //! literals all occurred then run their own regex for a span (an anchored lazy DFA
 //! tried only where a match can begin, over the line or, for a line with non-ASCII
 //! characters, over its one-byte-per-character shadow; see `mod shadow`), and their
-//! rule's exceptions only when they matched. A rule's exceptions veto a match they overlap ("you never know"), and a rule that fires can
-//! override other moves whose match starts inside its own (an attack dressed as a
-//! feeling is criticism, not an I-statement). Compiled once per process and shared.
+//! rule's exceptions only when they matched. A rule's exceptions veto a match they
+//! overlap ("you never know"), and a rule that fires can override other moves whose match
+//! starts inside its own (an attack dressed as a feeling is criticism, not an
+//! I-statement). Compiled once per process and shared.
 
 use crate::moves::{Kind, Move};
 use crate::rules::{Label, Rule, RuleSet, When};
@@ -83,7 +84,7 @@ struct AnchoredDfa {
     shadow: bool,
 }
 
-/// How a pattern runs on an ASCII line.
+/// How a pattern runs on an ASCII line (and, if its DFA is marked so, on shadows).
 enum Ascii {
     /// An anchored lazy DFA, tried only at positions holding a byte a match can begin
     /// with. An anchored automaton has far fewer states than an unanchored one (which
@@ -102,7 +103,7 @@ enum Ascii {
 const CACHE_CAPACITY: usize = 2 << 20;
 
 /// The most memory one thread's lazy-DFA state caches may take together before they are
-/// all dropped (checked after each line): with ~1,000 patterns, the per-cache capacity
+/// all dropped (checked between lines): with ~1,000 patterns, the per-cache capacity
 /// alone would let a long run of new text grow the caches to gigabytes.
 const CACHE_BUDGET: usize = 32 << 20;
 
@@ -113,7 +114,7 @@ type CacheSlot = Option<Box<hybrid::dfa::Cache>>;
 #[derive(Default)]
 struct Caches {
     engines: Vec<(u64, Vec<CacheSlot>)>,
-    /// What the caches take, as they report it.
+    /// What the caches take, as they report it, and the slots.
     bytes: usize,
 }
 
@@ -123,6 +124,9 @@ impl Caches {
         let at = match self.engines.iter().position(|e| e.0 == id) {
             Some(at) => at,
             None => {
+                // The slots count too: many short-lived classifiers in one thread (one per
+                // scenario, say) must not pile up unseen.
+                self.bytes += n * std::mem::size_of::<CacheSlot>();
                 self.engines
                     .push((id, std::iter::repeat_with(|| None).take(n).collect()));
                 self.engines.len() - 1
@@ -157,9 +161,9 @@ impl Ascii {
 
     fn anchored(source: &str) -> Option<Ascii> {
         use regex_automata::nfa::thompson;
-        // A pattern whose classes see other characters only as "word" or "not word" runs
-        // on a non-ASCII line too, through its shadow; any other runs on ASCII lines only,
-        // from its ASCII-only form.
+        // A pattern whose classes hold all or none of each kind of non-ASCII character
+        // runs on a non-ASCII line too, through its shadow; any other runs on ASCII lines
+        // only, from its ASCII-only form.
         let (hir, shadow) = match regex_syntax::Parser::new()
             .parse(source)
             .ok()
@@ -282,7 +286,7 @@ impl Lazy {
 
     /// Every match in `text`, leftmost-first, as the Unicode regex finds them, appended
     /// to `out`. `shadow` is the line's shadow if it is not ASCII and has one; `cache` is
-    /// this pattern's slot in the thread's [`Caches`], whose `bytes` is `cached`.
+    /// this pattern's slot in the thread's [`Caches`] and their byte count.
     fn find_all(
         &self,
         text: &str,
@@ -1666,10 +1670,12 @@ mod tests {
         let slots = &s.caches.engines.iter().find(|e| e.0 == id).unwrap().1;
         let used = slots.iter().flatten().count();
         assert!(used > 0);
+        let slot_bytes = slots.len() * std::mem::size_of::<CacheSlot>();
         let reported: usize = slots.iter().flatten().map(|c| c.memory_usage()).sum();
         assert_eq!(
-            s.caches.bytes, reported,
-            "the count is what the caches report"
+            s.caches.bytes,
+            reported + slot_bytes,
+            "the count is what the caches report, and the slots"
         );
         // Past the budget, the next line starts from empty caches and classifies alike.
         s.caches.bytes = CACHE_BUDGET + 1;
@@ -1680,7 +1686,11 @@ mod tests {
         assert_eq!(first, again);
         let slots = &s.caches.engines.iter().find(|e| e.0 == id).unwrap().1;
         let reported: usize = slots.iter().flatten().map(|c| c.memory_usage()).sum();
-        assert_eq!(s.caches.bytes, reported, "counted afresh after the trim");
+        assert_eq!(
+            s.caches.bytes,
+            reported + slot_bytes,
+            "counted afresh after the trim"
+        );
         assert!(s.caches.bytes < CACHE_BUDGET);
     }
 }
