@@ -285,19 +285,19 @@ impl Lazy {
     }
 
     /// Every match in `text`, leftmost-first, as the Unicode regex finds them, appended
-    /// to `out`. `shadow` is the line's shadow if it is not ASCII and has one; `cache` is
-    /// this pattern's slot in the thread's [`Caches`] and their byte count.
+    /// to `out`. `hay` says how the anchored DFA may search the line; `cache` is this
+    /// pattern's slot in the thread's [`Caches`] and their byte count.
     fn find_all(
         &self,
         text: &str,
-        shadow: Option<&shadow::Shadow>,
+        hay: Haystack<'_>,
         cache: (&mut CacheSlot, &mut usize),
         out: &mut Vec<(usize, usize)>,
     ) {
-        let done = if text.is_ascii() {
-            self.find_ascii(text.as_bytes(), None, cache, out)
-        } else {
-            shadow.is_some_and(|sh| self.find_ascii(&sh.bytes, Some(&sh.starts), cache, out))
+        let done = match hay {
+            Haystack::Ascii => self.find_ascii(text.as_bytes(), None, cache, out),
+            Haystack::Shadow(sh) => self.find_ascii(&sh.bytes, Some(&sh.starts), cache, out),
+            Haystack::Unicode => false,
         };
         if !done {
             out.extend(self.get().find_iter(text).map(|m| (m.start(), m.end())));
@@ -318,9 +318,8 @@ impl Lazy {
         match self.ascii() {
             Ascii::Anchored(a) if starts.is_none() || a.shadow => {
                 let AnchoredDfa { dfa, first, .. } = &**a;
-                let fresh = slot.is_none();
+                let was = slot.as_ref().map_or(0, |c| c.memory_usage());
                 let cache = slot.get_or_insert_with(|| Box::new(dfa.create_cache()));
-                let was = if fresh { 0 } else { cache.memory_usage() };
                 let found = Self::search(dfa, cache, first, hay, at_line, out);
                 // The cache grew, or shrank if it filled up and the DFA cleared it.
                 *cached = (*cached + cache.memory_usage()).saturating_sub(was);
@@ -378,6 +377,17 @@ impl Lazy {
                 .expect("validated pattern")
         })
     }
+}
+
+/// How the anchored DFAs may search a line, decided once per line.
+#[derive(Clone, Copy)]
+enum Haystack<'a> {
+    /// The line is ASCII: as it is.
+    Ascii,
+    /// Through its shadow.
+    Shadow(&'a shadow::Shadow),
+    /// Not at all: only the Unicode regexes.
+    Unicode,
 }
 
 /// What the fast path needs besides the rules: the literal prefilter and one lazily
@@ -725,7 +735,6 @@ impl Classifier {
         let norm = self.normalize(line);
         let text = norm.text.as_str();
         engine.prefilter.candidates(text, s);
-        let has_shadow = !text.is_ascii() && s.shadow.build(text);
         s.found.clear();
         s.veto_of.clear();
         s.veto.clear();
@@ -733,6 +742,13 @@ impl Classifier {
         let (slots, cached) = s
             .caches
             .of(engine.id, engine.patterns.len() + engine.exceptions.len());
+        let hay = if text.is_ascii() {
+            Haystack::Ascii
+        } else if s.shadow.build(text) {
+            Haystack::Shadow(&s.shadow)
+        } else {
+            Haystack::Unicode
+        };
         // Every surviving (unvetoed) match of each candidate pattern, in pattern order:
         // (rule index, span).
         for w in 0..s.candidates.len() {
@@ -746,10 +762,9 @@ impl Classifier {
                 }
 
                 s.spans.clear();
-                let shadow = has_shadow.then_some(&s.shadow);
                 engine.patterns[pi].find_all(
                     text,
-                    shadow,
+                    hay,
                     (&mut slots[pi], &mut *cached),
                     &mut s.spans,
                 );
@@ -762,8 +777,7 @@ impl Classifier {
                         let vs = s.veto.len();
                         if let Some(ex) = &engine.exceptions[ri] {
                             let slot = &mut slots[engine.patterns.len() + ri];
-                            let shadow = has_shadow.then_some(&s.shadow);
-                            ex.find_all(text, shadow, (slot, &mut *cached), &mut s.veto);
+                            ex.find_all(text, hay, (slot, &mut *cached), &mut s.veto);
                         }
                         s.veto_of.push((ri, vs, s.veto.len()));
                         (vs, s.veto.len())
@@ -891,18 +905,9 @@ mod shadow {
     }
 
     fn holds(class: &ClassUnicode, c: char) -> bool {
-        class
-            .ranges()
-            .binary_search_by(|r| {
-                if r.end() < c {
-                    std::cmp::Ordering::Less
-                } else if r.start() > c {
-                    std::cmp::Ordering::Greater
-                } else {
-                    std::cmp::Ordering::Equal
-                }
-            })
-            .is_ok()
+        let ranges = class.ranges();
+        let i = ranges.partition_point(|r| r.end() < c);
+        ranges.get(i).is_some_and(|r| r.start() <= c)
     }
 
     #[cfg(test)]

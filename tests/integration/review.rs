@@ -216,13 +216,13 @@ fn what_if_lines_appear_in_every_format() {
     }
 }
 
-/// Play the fixture scenario with `lines` into a transcript in `env`'s home.
-fn play_into(env: &Env, lines: &str) -> PathBuf {
-    let path = env.home().join("t.jsonl");
+/// Play `scenario` with `lines` into the transcript `name` in `env`'s home.
+fn play_into(env: &Env, scenario: &str, name: &str, lines: &str) -> PathBuf {
+    let path = env.home().join(name);
     let out = env
         .cmd(&[
             "play",
-            FIXTURE,
+            scenario,
             "--seed",
             "3",
             "--transcript",
@@ -253,14 +253,7 @@ fn only_a_scenario_that_is_not_built_in_is_recorded_by_path() {
     .into_iter()
     .enumerate()
     {
-        let path = env.home().join(format!("t{i}.jsonl"));
-        let out = env
-            .cmd(&["play", spec, "--seed", "3", "--transcript"])
-            .arg(&path)
-            .write_stdin("How has work been?\n")
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", stderr_of(&out));
+        let path = play_into(&env, spec, &format!("t{i}.jsonl"), "How has work been?\n");
         let header = json_lines(&std::fs::read_to_string(&path).unwrap()).remove(0);
         assert_eq!(header["scenario"], "work-deadline");
         assert_eq!(
@@ -276,6 +269,8 @@ fn a_hostile_transcript_is_escaped_everywhere() {
     let env = Env::new();
     let t = play_into(
         &env,
+        FIXTURE,
+        "t.jsonl",
         "You never listen <script>alert(1)</script> & \"so\" 'there'\n\
          I miss you \u{1b}[2J\u{7} <img src=x onerror=alert(2)> [x](javascript:alert(3))\n",
     );
