@@ -78,8 +78,8 @@ struct Lazy {
 struct AnchoredDfa {
     /// Its state caches live in each thread's [`Caches`].
     dfa: hybrid::dfa::DFA,
-    /// `first[b]`: some match may begin with byte `b`.
-    first: [bool; 256],
+    /// Where a match beginning with each byte may start (see [`first_bytes`]).
+    first: [u8; 256],
     /// Compiled for shadows (see `shadow`): also right on a non-ASCII line's shadow.
     shadow: bool,
 }
@@ -208,57 +208,141 @@ impl Ascii {
     }
 }
 
-/// The bytes a non-empty match of `hir` can begin with (assertions take no bytes), or
-/// `None` if the node can match the empty string. A match of an ASCII pattern starting at
-/// `s` always consumes `hay[s]`, so only positions holding one of these bytes need trying.
-fn first_bytes(hir: &regex_syntax::hir::Hir) -> Option<[bool; 256]> {
-    use regex_syntax::hir::{Class, HirKind};
-    /// (first bytes, can match empty)
-    fn walk(hir: &regex_syntax::hir::Hir, set: &mut [bool; 256]) -> bool {
+/// Where a match beginning with a given byte may start (see [`first_bytes`]).
+const NEVER: u8 = 0;
+/// Only at the start of the line (after `^`).
+const AT_LINE_START: u8 = 1;
+/// Only where the byte before is not a word byte, or at the start (after `\b` and
+/// before a word byte).
+const AT_WORD_START: u8 = 2;
+const ANYWHERE: u8 = 3;
+
+fn is_word_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b == b'_'
+}
+
+/// For each byte, where a non-empty match of `hir` beginning with it may start:
+/// [`NEVER`], [`AT_LINE_START`], [`AT_WORD_START`] or [`ANYWHERE`] (the weakest over
+/// the pattern's branches); `None` if the pattern can match the empty string. A match of
+/// an ASCII pattern starting at `s` always consumes `hay[s]`, and the assertions before
+/// its first byte say what may come before it, so only positions passing this need
+/// trying. (Any word assertion here is the ASCII one: the anchored automata run on ASCII
+/// lines and on shadows, whose word kinds are ASCII word bytes.)
+fn first_bytes(hir: &regex_syntax::hir::Hir) -> Option<[u8; 256]> {
+    use regex_syntax::hir::{Class, HirKind, Look};
+    /// What the assertions passed so far require of the start.
+    #[derive(Clone, Copy)]
+    struct Lead {
+        line_start: bool,
+        /// Before a word byte, the byte before the start is not a word byte.
+        word_start: bool,
+    }
+    fn weakest(a: Option<Lead>, b: Option<Lead>) -> Option<Lead> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(Lead {
+                line_start: a.line_start && b.line_start,
+                word_start: a.word_start && b.word_start,
+            }),
+            (a, None) => a,
+            (None, b) => b,
+        }
+    }
+    fn add(set: &mut [u8; 256], bytes: std::ops::RangeInclusive<usize>, lead: Lead) {
+        for b in bytes {
+            let at = if lead.line_start {
+                AT_LINE_START
+            } else if lead.word_start && is_word_byte(b as u8) {
+                AT_WORD_START
+            } else {
+                ANYWHERE
+            };
+            set[b] = set[b].max(at);
+        }
+    }
+    /// Adds the first bytes of `hir` entered with `lead`; returns the weakest lead with
+    /// which it can match empty, `None` if it cannot.
+    fn walk(hir: &regex_syntax::hir::Hir, lead: Lead, set: &mut [u8; 256]) -> Option<Lead> {
         match hir.kind() {
-            HirKind::Empty | HirKind::Look(_) => true,
+            HirKind::Empty => Some(lead),
+            HirKind::Look(Look::Start) => Some(Lead {
+                line_start: true,
+                ..lead
+            }),
+            HirKind::Look(
+                Look::WordAscii
+                | Look::WordUnicode
+                | Look::WordStartAscii
+                | Look::WordStartUnicode
+                | Look::WordStartHalfAscii
+                | Look::WordStartHalfUnicode,
+            ) => Some(Lead {
+                word_start: true,
+                ..lead
+            }),
+            HirKind::Look(_) => Some(lead),
             HirKind::Literal(l) => match l.0.first() {
                 Some(&b) => {
-                    set[b as usize] = true;
-                    false
+                    add(set, b as usize..=b as usize, lead);
+                    None
                 }
-                None => true,
+                None => Some(lead),
             },
             HirKind::Class(Class::Bytes(c)) => {
                 for r in c.ranges() {
-                    set[r.start() as usize..=r.end() as usize].fill(true);
+                    add(set, r.start() as usize..=r.end() as usize, lead);
                 }
-                c.ranges().is_empty()
+                None
             }
             HirKind::Class(Class::Unicode(c)) => {
                 for r in c.ranges() {
-                    let lo = (r.start() as u32).min(0x80) as usize;
-                    let hi = (r.end() as u32).min(0x7f) as usize;
-                    if (r.start() as u32) < 0x80 {
-                        set[lo..=hi].fill(true);
+                    let (lo, hi) = (r.start() as u32, r.end() as u32);
+                    if lo < 0x80 {
+                        add(set, lo as usize..=hi.min(0x7f) as usize, lead);
                     }
-                    if (r.end() as u32) >= 0x80 {
+                    if hi >= 0x80 {
                         // Any lead byte of a multi-byte character.
-                        set[0xc0..=0xff].fill(true);
+                        add(set, 0xc0..=0xff, lead);
                     }
                 }
-                c.ranges().is_empty()
+                None
             }
-            HirKind::Repetition(r) => walk(&r.sub, set) || r.min == 0,
-            HirKind::Capture(c) => walk(&c.sub, set),
-            HirKind::Concat(subs) => subs.iter().all(|h| walk(h, set)),
-            HirKind::Alternation(subs) => {
-                // Every branch adds its bytes (no short-circuit).
-                let mut empty = false;
-                for h in subs {
-                    empty |= walk(h, set);
+            HirKind::Repetition(r) => {
+                let sub = walk(&r.sub, lead, set);
+                if r.min == 0 {
+                    weakest(Some(lead), sub)
+                } else {
+                    sub
                 }
-                empty
             }
+            HirKind::Capture(c) => walk(&c.sub, lead, set),
+            HirKind::Concat(subs) => {
+                let mut lead = Some(lead);
+                for h in subs {
+                    lead = walk(h, lead?, set);
+                }
+                lead
+            }
+            HirKind::Alternation(subs) => subs
+                .iter()
+                .fold(None, |empty, h| weakest(empty, walk(h, lead, set))),
         }
     }
-    let mut set = [false; 256];
-    (!walk(hir, &mut set)).then_some(set)
+    let mut set = [NEVER; 256];
+    let none = Lead {
+        line_start: false,
+        word_start: false,
+    };
+    walk(hir, none, &mut set).is_none().then_some(set)
+}
+
+/// Whether a match beginning at `s` may start there, by [`first_bytes`].
+fn may_start(first: &[u8; 256], hay: &[u8], s: usize) -> bool {
+    match first[hay[s] as usize] {
+        NEVER => false,
+        AT_LINE_START => s == 0,
+        AT_WORD_START => s == 0 || !is_word_byte(hay[s - 1]),
+        _ => true,
+    }
 }
 
 impl Lazy {
@@ -337,7 +421,7 @@ impl Lazy {
     fn search(
         dfa: &hybrid::dfa::DFA,
         cache: &mut hybrid::dfa::Cache,
-        first: &[bool; 256],
+        first: &[u8; 256],
         hay: &[u8],
         at_line: impl Fn(usize) -> usize,
         out: &mut Vec<(usize, usize)>,
@@ -346,7 +430,7 @@ impl Lazy {
         // `find_iter` on non-empty matches: the leftmost start where the pattern matches,
         // its leftmost-first end, then on from that end.
         let mut at = 0;
-        while let Some(k) = hay[at..].iter().position(|&b| first[b as usize]) {
+        while let Some(k) = (at..hay.len()).position(|s| may_start(first, hay, s)) {
             let s = at + k;
             let input = Input::new(hay).span(s..hay.len()).anchored(Anchored::Yes);
             match dfa.try_search_fwd(cache, &input) {
@@ -1419,6 +1503,37 @@ mod tests {
             .iter()
             .map(|m| m.mv.name())
             .collect()
+    }
+
+    #[test]
+    fn a_pattern_is_tried_only_where_its_leading_assertions_allow() {
+        let first = |p: &str| {
+            let hir = regex_syntax::ParserBuilder::new()
+                .unicode(false)
+                .build()
+                .parse(p)
+                .expect("pattern");
+            first_bytes(&hir).expect("cannot match empty")
+        };
+        let f = first(r"\b(?:so|and) |, well|^ok|(?:\bmaybe)? ?now");
+        assert_eq!(f[b's' as usize], AT_WORD_START);
+        assert_eq!(f[b',' as usize], ANYWHERE);
+        assert_eq!(f[b'o' as usize], AT_LINE_START);
+        // `(?:\bmaybe)?` can be skipped, so `now` may start anywhere.
+        assert_eq!(f[b'n' as usize], ANYWHERE);
+        assert_eq!(f[b'm' as usize], AT_WORD_START);
+        assert_eq!(f[b' ' as usize], ANYWHERE);
+        assert_eq!(f[b'x' as usize], NEVER);
+        // The weakest branch wins for a byte two branches share.
+        assert_eq!(first(r"^so|\bsee|is")[b's' as usize], AT_WORD_START);
+        assert_eq!(first(r"^so|\bsee|is")[b'i' as usize], ANYWHERE);
+        let hay = b"also so, ok";
+        let so = first(r"\bso\b");
+        let starts: Vec<usize> = (0..hay.len()).filter(|&s| may_start(&so, hay, s)).collect();
+        assert_eq!(starts, [5]);
+        let ok = first(r"^ok");
+        assert!(may_start(&ok, b"ok", 0) && !may_start(&ok, b"o ok", 2));
+        assert!(first_bytes(&regex_syntax::parse(r"\b(?:so)?").unwrap()).is_none());
     }
 
     #[test]
