@@ -69,6 +69,8 @@ impl Classification {
 /// A regex compiled on first use, so building a classifier pays only for the prefilter.
 struct Lazy {
     source: String,
+    /// How the engine's shadows stand for non-ASCII characters.
+    kinds: Arc<shadow::Kinds>,
     regex: OnceLock<Regex>,
     /// The engine for ASCII lines, compiled from the same pattern without Unicode classes
     /// and boundaries: on an ASCII line that form matches exactly what `regex` matches.
@@ -145,8 +147,8 @@ impl Caches {
 }
 
 impl Ascii {
-    fn compile(source: &str) -> Ascii {
-        Ascii::anchored(source).unwrap_or_else(|| {
+    fn compile(source: &str, kinds: &shadow::Kinds) -> Ascii {
+        Ascii::anchored(source, kinds).unwrap_or_else(|| {
             match regex::bytes::RegexBuilder::new(source)
                 .unicode(false)
                 .size_limit(256 << 20)
@@ -159,7 +161,7 @@ impl Ascii {
         })
     }
 
-    fn anchored(source: &str) -> Option<Ascii> {
+    fn anchored(source: &str, kinds: &shadow::Kinds) -> Option<Ascii> {
         use regex_automata::nfa::thompson;
         // A pattern whose classes hold all or none of each kind of non-ASCII character
         // runs on a non-ASCII line too, through its shadow; any other runs on ASCII lines
@@ -167,7 +169,7 @@ impl Ascii {
         let (hir, shadow) = match regex_syntax::Parser::new()
             .parse(source)
             .ok()
-            .and_then(|h| shadow::pattern(&h))
+            .and_then(|h| shadow::pattern(&h, kinds))
         {
             Some(h) => (h, true),
             None => (
@@ -346,9 +348,10 @@ fn may_start(first: &[u8; 256], hay: &[u8], s: usize) -> bool {
 }
 
 impl Lazy {
-    fn new(source: String) -> Lazy {
+    fn new(source: String, kinds: Arc<shadow::Kinds>) -> Lazy {
         Lazy {
             source,
+            kinds,
             regex: OnceLock::new(),
             ascii: OnceLock::new(),
         }
@@ -365,7 +368,8 @@ impl Lazy {
     }
 
     fn ascii(&self) -> &Ascii {
-        self.ascii.get_or_init(|| Ascii::compile(&self.source))
+        self.ascii
+            .get_or_init(|| Ascii::compile(&self.source, &self.kinds))
     }
 
     /// Every match in `text`, leftmost-first, as the Unicode regex finds them, appended
@@ -479,6 +483,8 @@ enum Haystack<'a> {
 struct Engine {
     /// Tells this engine's state caches apart in a thread's [`Caches`].
     id: u64,
+    /// How its shadows stand for non-ASCII characters.
+    kinds: Arc<shadow::Kinds>,
     prefilter: Prefilter,
     patterns: Vec<Lazy>,
     exceptions: Vec<Option<Lazy>>,
@@ -486,12 +492,18 @@ struct Engine {
 
 impl Engine {
     fn new(rules: &RuleSet) -> Engine {
+        let kinds = Arc::new(shadow::Kinds::new(rules.rules.iter().flat_map(|r| {
+            r.expanded
+                .iter()
+                .chain(&r.expanded_exceptions)
+                .map(String::as_str)
+        })));
         let mut patterns = Vec::new();
         let mut requirements = Vec::new();
         for r in &rules.rules {
             for p in &r.expanded {
                 requirements.push(literals::requirements(p));
-                patterns.push(Lazy::new(p.clone()));
+                patterns.push(Lazy::new(p.clone(), kinds.clone()));
             }
         }
         let exceptions = rules
@@ -505,13 +517,14 @@ impl Engine {
                         .map(|e| format!("(?:{e})"))
                         .collect::<Vec<_>>()
                         .join("|");
-                    Lazy::new(joined)
+                    Lazy::new(joined, kinds.clone())
                 })
             })
             .collect();
         static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         Engine {
             id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            kinds,
             prefilter: Prefilter::new(&requirements),
             patterns,
             exceptions,
@@ -828,7 +841,7 @@ impl Classifier {
             .of(engine.id, engine.patterns.len() + engine.exceptions.len());
         let hay = if text.is_ascii() {
             Haystack::Ascii
-        } else if s.shadow.build(text) {
+        } else if s.shadow.build(text, &engine.kinds) {
             Haystack::Shadow(&s.shadow)
         } else {
             Haystack::Unicode
@@ -942,11 +955,13 @@ impl Classifier {
 /// Each non-ASCII character becomes one byte standing for its kind (see [`KINDS`]): a
 /// word character, a digit, a space, a symbol…, as `\w`, `\d`, `\s` and `\b` see it. The
 /// bytes chosen do not occur in a normalised line (it is lower case, with no control
-/// characters); a line that holds one anyway has no shadow. A pattern runs on shadows
-/// only if each of its classes holds all characters of a kind or none, and its literals
-/// are ASCII: on the shadow it then matches exactly where its Unicode form matches on
-/// the line, one byte per character. Word kinds get ASCII word bytes, so `\b` on the
-/// shadow is `\b` on the line.
+/// characters); a line that holds one anyway has no shadow. The non-ASCII characters the
+/// rules write out (`café`, `£`) are *named*: each gets a byte of its own (see
+/// [`Kinds`]). A pattern runs on shadows only if each of its classes holds all or none of
+/// the rest of each kind, and its literals are ASCII or named characters: on the shadow
+/// it then matches exactly where its Unicode form matches on the line, one byte per
+/// character. Word characters get ASCII word bytes, so `\b` on the shadow is `\b` on
+/// the line.
 mod shadow {
     use regex_syntax::hir::{Class, ClassBytes, ClassBytesRange, ClassUnicode, Hir, HirKind, Look};
     use std::sync::OnceLock;
@@ -983,9 +998,89 @@ mod shadow {
         })
     }
 
-    /// A byte that stands for a kind (and so may not appear in a line or a literal).
-    fn stands_for_a_kind(b: u8) -> bool {
-        KINDS.iter().any(|k| k.1 == b)
+    /// How one engine's shadows stand for non-ASCII characters: each character its rules
+    /// name (in a literal such as `café` or `£`, or a class) gets a byte of its own, while
+    /// there are bytes to spare; every other character stands as its kind. A class then
+    /// runs on shadows if it holds each named character or not, and all or none of the
+    /// rest of each kind.
+    pub struct Kinds {
+        /// Named characters and their bytes, by character.
+        pub(super) named: Vec<(char, u8)>,
+        /// The kinds without the named characters, and their bytes.
+        rest: Vec<(ClassUnicode, u8)>,
+        /// The bytes standing for something (so they may not appear in a line or a
+        /// literal).
+        taken: [bool; 256],
+    }
+
+    impl Kinds {
+        /// Name the non-ASCII characters written in `patterns`. A character written in
+        /// some other way (an escape, inside a range) is not named; a pattern that needs
+        /// it to be runs on the Unicode regex instead, as before.
+        pub fn new<'a>(patterns: impl Iterator<Item = &'a str>) -> Kinds {
+            let mut chars: Vec<char> = patterns
+                .flat_map(str::chars)
+                .filter(|c| !c.is_ascii())
+                .collect();
+            chars.sort_unstable();
+            chars.dedup();
+            let mut taken = [false; 256];
+            for &(_, b) in KINDS.iter() {
+                taken[b as usize] = true;
+            }
+            // Word characters stand as upper-case letters and the others as control
+            // bytes: a normalised line has neither, and `\b` on the shadow stays `\b` on
+            // the line. (Not \t, \n, \r and the like, which ASCII classes and anchors
+            // know.)
+            let mut word = (b'A'..=b'Z').filter(|&b| !taken[b as usize]);
+            let mut other = (0x04..=0x08).chain(0x0e..=0x1f);
+            let is_word = |c: char| {
+                kinds()
+                    .iter()
+                    .find(|k| holds(&k.0, c))
+                    .is_some_and(|k| k.1.is_ascii_alphanumeric())
+            };
+            let named: Vec<(char, u8)> = chars
+                .into_iter()
+                .filter_map(|c| {
+                    let b = if is_word(c) {
+                        word.next()
+                    } else {
+                        other.next()
+                    }?;
+                    Some((c, b))
+                })
+                .collect();
+            for &(_, b) in &named {
+                taken[b as usize] = true;
+            }
+            let named_class = ClassUnicode::new(
+                named
+                    .iter()
+                    .map(|&(c, _)| regex_syntax::hir::ClassUnicodeRange::new(c, c)),
+            );
+            let rest = kinds()
+                .iter()
+                .map(|(k, b)| {
+                    let mut k = k.clone();
+                    k.difference(&named_class);
+                    (k, *b)
+                })
+                .collect();
+            Kinds { named, rest, taken }
+        }
+
+        /// The byte `c` (not ASCII) stands as.
+        fn byte(&self, c: char) -> Option<u8> {
+            match self.named.binary_search_by_key(&c, |n| n.0) {
+                Ok(i) => Some(self.named[i].1),
+                Err(_) => kinds().iter().find(|k| holds(&k.0, c)).map(|k| k.1),
+            }
+        }
+
+        fn stands_for_something(&self, b: u8) -> bool {
+            self.taken[b as usize]
+        }
     }
 
     fn holds(class: &ClassUnicode, c: char) -> bool {
@@ -1027,19 +1122,18 @@ mod shadow {
 
     impl Shadow {
         /// Make `self` the shadow of `text`; false if `text` has none.
-        pub fn build(&mut self, text: &str) -> bool {
+        pub fn build(&mut self, text: &str, kinds: &Kinds) -> bool {
             self.bytes.clear();
             self.starts.clear();
-            if text.bytes().any(stands_for_a_kind) {
+            if text.bytes().any(|b| kinds.stands_for_something(b)) {
                 return false;
             }
-            let kinds = kinds();
             for (i, c) in text.char_indices() {
                 let b = if c.is_ascii() {
                     c as u8
                 } else {
-                    match kinds.iter().find(|k| holds(&k.0, c)) {
-                        Some(k) => k.1,
+                    match kinds.byte(c) {
+                        Some(b) => b,
                         // Unassigned in the tables: cannot happen, as the kinds cover all.
                         None => return false,
                     }
@@ -1053,14 +1147,30 @@ mod shadow {
     }
 
     /// The pattern (parsed in Unicode mode) rewritten to run on shadows, if it can.
-    pub fn pattern(hir: &Hir) -> Option<Hir> {
+    pub fn pattern(hir: &Hir, kinds: &Kinds) -> Option<Hir> {
+        let pattern = |h: &Hir| pattern(h, kinds);
         Some(match hir.kind() {
             HirKind::Empty => Hir::empty(),
             HirKind::Literal(l) => {
-                if l.0.iter().any(|&b| !b.is_ascii() || stands_for_a_kind(b)) {
-                    return None;
+                // A Unicode literal is UTF-8; each character stands as one byte.
+                let text = std::str::from_utf8(&l.0).ok()?;
+                let mut bytes = Vec::with_capacity(text.len());
+                for c in text.chars() {
+                    let b = if c.is_ascii() {
+                        c as u8
+                    } else {
+                        kinds
+                            .named
+                            .binary_search_by_key(&c, |n| n.0)
+                            .ok()
+                            .map(|i| kinds.named[i].1)?
+                    };
+                    if c.is_ascii() && kinds.stands_for_something(b) {
+                        return None;
+                    }
+                    bytes.push(b);
                 }
-                Hir::literal(l.0.clone())
+                Hir::literal(bytes)
             }
             HirKind::Class(Class::Unicode(c)) => {
                 let mut ranges: Vec<ClassBytesRange> = Vec::new();
@@ -1071,14 +1181,19 @@ mod shadow {
                     }
                 }
                 let mut bytes = ClassBytes::new(ranges);
-                for &(_, b) in kinds() {
-                    bytes.difference(&ClassBytes::new([ClassBytesRange::new(b, b)]));
+                let taken = (0..=255u8).filter(|&b| kinds.stands_for_something(b));
+                bytes.difference(&ClassBytes::new(taken.map(|b| ClassBytesRange::new(b, b))));
+                let byte = |b: u8| ClassBytes::new([ClassBytesRange::new(b, b)]);
+                for &(ch, b) in &kinds.named {
+                    if holds(c, ch) {
+                        bytes.union(&byte(b));
+                    }
                 }
-                for (kind, b) in kinds() {
+                for (kind, b) in &kinds.rest {
                     let mut both = c.clone();
                     both.intersect(kind);
                     if both == *kind {
-                        bytes.union(&ClassBytes::new([ClassBytesRange::new(*b, *b)]));
+                        bytes.union(&byte(*b));
                     } else if !both.ranges().is_empty() {
                         return None;
                     }
@@ -1503,6 +1618,22 @@ mod tests {
             .iter()
             .map(|m| m.mv.name())
             .collect()
+    }
+
+    #[test]
+    fn every_builtin_pattern_runs_on_ascii_lines_and_shadows() {
+        // Each pattern left to the Unicode regex costs memory in every session (~0.5 MB
+        // each) and time on every non-ASCII line: write non-ASCII characters out
+        // (`café`, `[£€]`), not as ranges or escapes, so the shadows can name them.
+        let c = classifier();
+        let (anchored, shadowed, _, _) = c.engine_kinds();
+        let e = c.inner.engine();
+        let total = e.patterns.len() + e.exceptions.iter().flatten().count();
+        assert_eq!((anchored, shadowed), (total, total));
+        assert!(
+            e.kinds.named.iter().any(|n| n.0 == 'é') && e.kinds.named.iter().any(|n| n.0 == '£'),
+            "the built-in rules write café and £"
+        );
     }
 
     #[test]

@@ -248,6 +248,7 @@ const SYNTHETIC: &str = r#"(
         (id: "a.safe", move: "safety", patterns: ["\\b(?:hit|hurt)s? me\\b", "\\bkill\\w*"], exceptions: ["killing me", "hit me up"], guide: "g"),
         (id: "a.start", move: "follow_up", patterns: ["(?:so,? )?\\byou\\b", "(?:^|[.!?] )(?:well )?i\\b", "[.,] ?but\\b", "a{0,3}b", "aa", "(?:\\bno|yes\\b)", "(?:£|\\$)\\d+", "(?:[^.?!]{0,8})\\bok\\b"], exceptions: ["\\bbab"], guide: "g"),
         (id: "a.uni", move: "specific_need", patterns: ["ǆ", "straße", "[α-ωΑ-Ω]+", "\\pL{3}\\d", "[[:alpha:]]{12}", "\\d\\d"], guide: "g"),
+        (id: "a.named", move: "validation", patterns: ["\\bcafé\\b", "[£€]\\d", "[^£\\w\\s]\\w", "\\bna[ïi]ve\\B", "\\w[^\\wé]"], exceptions: ["é£"], guide: "g"),
         (id: "k.space", move: "defensiveness", patterns: ["\\w\\s\\w"], guide: "g"),
         (id: "k.nonspace", move: "dismissing", patterns: ["\\S\\S\\S\\s"], guide: "g"),
         (id: "k.symbol", move: "kitchen_sinking", patterns: ["[^\\w\\s]+"], guide: "g"),
@@ -277,6 +278,7 @@ fn synthetic_rules_fast_equals_reference() {
             "£5 or $10? i. but,but ok ok",
             "you\u{1f494}never, café\u{2003}you ٣٣ ok\u{3000}yes Ⅻ ΩΩΩ1 Qué \u{1}é",
             "i feel sad٣ hurt½ i\u{2009}feel\u{2009}hurt ab٣b a²b kill٣ ok½ok ٣٣ Ⅻ3 you‿r",
+            "cafè café caféé cafés £5 €5 ¥5 5£ é£ naïve naïves naïveté NAÏVE Café—ok €£x",
             "",
             "!!",
         ]
