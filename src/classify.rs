@@ -1038,7 +1038,7 @@ mod shadow {
                 kinds()
                     .iter()
                     .find(|k| holds(&k.0, c))
-                    .is_some_and(|k| k.1.is_ascii_alphanumeric())
+                    .is_some_and(|k| super::is_word_byte(k.1))
             };
             let named: Vec<(char, u8)> = chars
                 .into_iter()
@@ -1070,12 +1070,16 @@ mod shadow {
             Kinds { named, rest, taken }
         }
 
+        /// The byte `c` stands as if it is named.
+        fn named(&self, c: char) -> Option<u8> {
+            let i = self.named.binary_search_by_key(&c, |n| n.0).ok()?;
+            Some(self.named[i].1)
+        }
+
         /// The byte `c` (not ASCII) stands as.
         fn byte(&self, c: char) -> Option<u8> {
-            match self.named.binary_search_by_key(&c, |n| n.0) {
-                Ok(i) => Some(self.named[i].1),
-                Err(_) => kinds().iter().find(|k| holds(&k.0, c)).map(|k| k.1),
-            }
+            self.named(c)
+                .or_else(|| kinds().iter().find(|k| holds(&k.0, c)).map(|k| k.1))
         }
 
         fn stands_for_something(&self, b: u8) -> bool {
@@ -1156,19 +1160,11 @@ mod shadow {
                 let text = std::str::from_utf8(&l.0).ok()?;
                 let mut bytes = Vec::with_capacity(text.len());
                 for c in text.chars() {
-                    let b = if c.is_ascii() {
-                        c as u8
-                    } else {
-                        kinds
-                            .named
-                            .binary_search_by_key(&c, |n| n.0)
-                            .ok()
-                            .map(|i| kinds.named[i].1)?
-                    };
-                    if c.is_ascii() && kinds.stands_for_something(b) {
-                        return None;
-                    }
-                    bytes.push(b);
+                    bytes.push(match c {
+                        c if !c.is_ascii() => kinds.named(c)?,
+                        c if kinds.stands_for_something(c as u8) => return None,
+                        c => c as u8,
+                    });
                 }
                 Hir::literal(bytes)
             }
