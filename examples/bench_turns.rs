@@ -53,11 +53,13 @@ fn main() {
         let t = Instant::now();
         let r = s.step(line);
         // "Record": serialise the turn as the transcript would.
-        let took = matches!(&r, rehearse::session::StepResult::Turn(_));
-        if let rehearse::session::StepResult::Turn(turn) = &r {
+        let took = if let rehearse::session::StepResult::Turn(turn) = &r {
             transcript.clear();
             serde_json::to_writer(&mut transcript, turn).expect("serialise");
-        }
+            true
+        } else {
+            false
+        };
         (t.elapsed(), took)
     };
     for seed in 0..400u64 {

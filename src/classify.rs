@@ -1070,7 +1070,7 @@ mod shadow {
             Kinds { named, rest, taken }
         }
 
-        /// The byte `c` stands as if it is named.
+        /// The byte of `c` if the rules write it out (a named character).
         fn named(&self, c: char) -> Option<u8> {
             let i = self.named.binary_search_by_key(&c, |n| n.0).ok()?;
             Some(self.named[i].1)
