@@ -106,9 +106,17 @@ impl Repl {
 impl LineSource for Repl {
     fn next_line(&mut self, prompt: &str) -> io::Result<Option<String>> {
         use rustyline::error::ReadlineError;
-        let mut interrupted = false;
+        // After a first Ctrl-C the note leads the next prompt: the editor draws it once the
+        // terminal is raw again, so a second Ctrl-C pressed on seeing it is read as a key
+        // (the talk ends with its scorecard), never as a signal on the cooked terminal.
+        let mut after_ctrl_c = String::new();
         loop {
-            match self.editor.readline(prompt) {
+            let shown = if after_ctrl_c.is_empty() {
+                prompt
+            } else {
+                &after_ctrl_c
+            };
+            match self.editor.readline(shown) {
                 Ok(line) => {
                     if let Some(h) = &self.history {
                         let _ = self.editor.append_history(h);
@@ -117,11 +125,10 @@ impl LineSource for Repl {
                 }
                 Err(ReadlineError::Interrupted) => {
                     // Ctrl-C clears the line; twice in a row ends the talk properly.
-                    if interrupted {
+                    if !after_ctrl_c.is_empty() {
                         return Ok(None);
                     }
-                    interrupted = true;
-                    let _ = writeln!(io::stderr(), "{CTRL_C_NOTE}");
+                    after_ctrl_c = format!("{CTRL_C_NOTE}\n{prompt}");
                 }
                 Err(ReadlineError::Eof) => return Ok(None),
                 Err(ReadlineError::Io(e)) => return Err(e),
