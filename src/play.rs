@@ -12,7 +12,8 @@ use crate::session::{End, Session, StepResult, Turn};
 use crate::transcript::{EndRecord, Event, Header, Journal, lock};
 use serde_json::json;
 use std::io::{self, BufRead, Write};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The longest line taken from the user, in bytes; longer input is cut at a char boundary.
 pub const MAX_LINE: usize = 4096;
@@ -84,9 +85,29 @@ fn newline_at(bytes: &[u8]) -> Option<usize> {
 pub struct Repl {
     editor: rustyline::DefaultEditor,
     history: Option<std::path::PathBuf>,
+    /// Whether the line held text when Ctrl-C was last pressed (set by [`CtrlC`]).
+    cleared_text: Arc<AtomicBool>,
 }
 
-/// What Ctrl-C did: the first clears the line, a second one in a row ends the talk.
+/// Notes, on each Ctrl-C, whether it cleared typed text, then lets the editor go on as
+/// usual (the line is dropped and `readline` returns `Interrupted`).
+struct CtrlC(Arc<AtomicBool>);
+
+impl rustyline::ConditionalEventHandler for CtrlC {
+    fn handle(
+        &self,
+        _: &rustyline::Event,
+        _: rustyline::RepeatCount,
+        _: bool,
+        ctx: &rustyline::EventContext,
+    ) -> Option<rustyline::Cmd> {
+        self.0.store(!ctx.line().is_empty(), Ordering::SeqCst);
+        None
+    }
+}
+
+/// What Ctrl-C did: it clears a typed line; on an empty line, pressed again at once, it
+/// ends the talk.
 const CTRL_C_NOTE: &str = "(line cleared: press Ctrl-C again, or Ctrl-D, to end the talk)";
 
 impl Repl {
@@ -99,7 +120,16 @@ impl Repl {
         if let Some(h) = &history {
             let _ = editor.load_history(h);
         }
-        Ok(Repl { editor, history })
+        let cleared_text = Arc::new(AtomicBool::new(false));
+        editor.bind_sequence(
+            rustyline::KeyEvent::ctrl('C'),
+            rustyline::EventHandler::Conditional(Box::new(CtrlC(cleared_text.clone()))),
+        );
+        Ok(Repl {
+            editor,
+            history,
+            cleared_text,
+        })
     }
 }
 
@@ -124,8 +154,10 @@ impl LineSource for Repl {
                     return Ok(Some(line));
                 }
                 Err(ReadlineError::Interrupted) => {
-                    // Ctrl-C clears the line; twice in a row ends the talk properly.
-                    if !after_ctrl_c.is_empty() {
+                    // Ctrl-C clears the line. Pressed on an empty line right after the
+                    // note, it ends the talk properly; a line typed since is only cleared.
+                    let cleared_text = self.cleared_text.swap(false, Ordering::SeqCst);
+                    if !after_ctrl_c.is_empty() && !cleared_text {
                         return Ok(None);
                     }
                     after_ctrl_c = format!("{CTRL_C_NOTE}\n{prompt}");

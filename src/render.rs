@@ -183,7 +183,7 @@ pub fn ending(sc: &Scenario, end: &End) -> String {
             end.outcome_kind.as_deref().unwrap_or("")
         ),
         "turn_limit" => format!("The talk ran out of time after {} turns.", sc.max_turns),
-        "end_of_input" => "The input ended, and with it the rehearsal.".into(),
+        "end_of_input" => "You ended the rehearsal (end of input).".into(),
         "interrupted" => "The rehearsal was interrupted.".into(),
         _ => "You ended the rehearsal.".into(),
     };

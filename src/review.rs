@@ -202,7 +202,7 @@ fn end_reason(r: &Review<'_>) -> Option<String> {
             r.transcript.kept_turns().len()
         ),
         "interrupted" => "The rehearsal was interrupted before it finished.".into(),
-        "end_of_input" => "The input ended, and with it the rehearsal.".into(),
+        "end_of_input" => "You ended the rehearsal (end of input).".into(),
         _ => "You ended the rehearsal.".into(),
     })
 }

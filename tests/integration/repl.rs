@@ -68,6 +68,29 @@ fn ctrl_c_clears_the_line_and_ctrl_d_ends_with_the_scorecard() {
 }
 
 #[test]
+fn ctrl_c_on_a_line_typed_after_the_note_only_clears_that_line() {
+    let env = Env::new();
+    let mut s = spawn(&env, &["play", FIXTURE, "--seed", "2"]);
+    s.expect("you> ").unwrap();
+    s.send("first draft").unwrap();
+    s.send(ControlCode::EndOfText).unwrap();
+    s.expect("line cleared").unwrap();
+    s.expect("you> ").unwrap();
+    s.send("second draft").unwrap();
+    s.expect("second draft").unwrap();
+    s.send(ControlCode::EndOfText).unwrap();
+    // The second draft is cleared too, and the talk goes on.
+    s.expect("line cleared").unwrap();
+    s.expect("you> ").unwrap();
+    s.send_line("I miss you.").unwrap();
+    s.expect("openness [").unwrap();
+    s.expect("you> ").unwrap();
+    s.send_line("/quit").unwrap();
+    s.expect("after 1 turn.").unwrap();
+    s.expect(expectrl::Eof).unwrap();
+}
+
+#[test]
 fn ctrl_c_twice_ends_the_talk_and_closes_the_transcript() {
     let env = Env::new();
     let t = env.home().join("t.jsonl");
