@@ -17,12 +17,7 @@ use std::process::ExitCode;
 /// terminal. Type what you would say; a scripted partner withdraws or opens up; at the end
 /// a scorecard shows what the guide would call helpful, and what hurt.
 #[derive(Debug, Parser)]
-#[command(
-    name = "rehearse",
-    version,
-    propagate_version = true,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "rehearse", version, propagate_version = true)]
 pub struct Cli {
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]
@@ -179,7 +174,7 @@ impl std::error::Error for Reported {}
 
 /// Entry point used by `main`.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let cli = match parse(std::env::args_os()) {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -200,6 +195,36 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// The command line. Play's options given before a command (`rehearse --seed 3 list`) are
+/// refused; `--color` is global and may stand anywhere.
+fn parse(args: impl IntoIterator<Item = std::ffi::OsString>) -> Result<Cli, clap::Error> {
+    use clap::{CommandFactory, FromArgMatches};
+    let mut cmd = Cli::command();
+    let matches = cmd.try_get_matches_from_mut(args)?;
+    if let Some((name, _)) = matches.subcommand() {
+        let before = cmd
+            .get_arguments()
+            .filter(|a| !a.is_global_set())
+            .find(|a| {
+                matches.value_source(a.get_id().as_str())
+                    == Some(clap::parser::ValueSource::CommandLine)
+            });
+        if let Some(a) = before {
+            let flag = a.get_long().unwrap_or(a.get_id().as_str());
+            let hint = if name == "play" {
+                format!("put it after the scenario: `rehearse play <scenario> --{flag} ...`")
+            } else {
+                format!("`--{flag}` belongs to `rehearse play`, not to `rehearse {name}`")
+            };
+            return Err(cmd.error(
+                clap::error::ErrorKind::ArgumentConflict,
+                format!("`--{flag}` cannot come before the command `{name}`: {hint}"),
+            ));
+        }
+    }
+    Cli::from_arg_matches(&matches).map_err(|e| e.format(&mut cmd))
 }
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {

@@ -40,6 +40,40 @@ fn usage_errors_exit_2_and_bad_input_exits_1() {
 }
 
 #[test]
+fn color_may_come_before_or_after_the_command_and_play_options_only_after() {
+    let env = Env::new();
+    for args in [
+        &["--color", "always", "list"][..],
+        &["list", "--color", "always"][..],
+    ] {
+        let out = env.cmd(args).output().unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr_of(&out));
+        assert!(stdout_of(&out).contains("work-deadline"), "{args:?}");
+        assert!(
+            stdout_of(&out).contains('\x1b'),
+            "{args:?} asked for colour"
+        );
+    }
+    let out = env
+        .cmd(&["--color", "never", "classify", "You never listen."])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!stdout_of(&out).contains('\x1b'));
+    // Play's options before another command are refused, with the place to put them.
+    let out = env.cmd(&["--seed", "3", "list"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("`--seed` belongs to `rehearse play`"));
+    let out = env
+        .cmd(&["--coach", "play", "work-deadline"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr_of(&out).contains("rehearse play <scenario> --coach"));
+}
+
+#[test]
 fn list_shows_the_built_in_scenarios() {
     let env = Env::new();
     let out = env.cmd(&["list", "--json"]).output().unwrap();
