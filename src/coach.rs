@@ -522,6 +522,53 @@ mod tests {
         );
     }
 
+    /// The lines a hint quotes as examples (between double quotes).
+    fn quoted(hint: &str) -> Vec<String> {
+        hint.split('"')
+            .skip(1)
+            .step_by(2)
+            .map(|q| q.replace("{partner}", "Sam"))
+            .collect()
+    }
+
+    #[test]
+    fn every_line_a_hint_suggests_reads_as_a_practice_and_no_mistake() {
+        use crate::classify::{Classifier, Context};
+        let classifier = Classifier::builtin();
+        let raw: RawCoach = ron::from_str(BUILTIN_COACH).unwrap();
+        let mut bad = Vec::new();
+        for h in &raw.hints {
+            let ctx = Context {
+                after_space_request: h.when == HintWhen::AfterSpaceRequest,
+            };
+            for text in &h.texts {
+                let lines = quoted(text);
+                assert!(!lines.is_empty(), "{:?}: no example in {text:?}", h.when);
+                for line in lines {
+                    let found = classifier.classify(&line, ctx).distinct_moves();
+                    let practice = found.iter().any(|m| m.kind() == Kind::Practice);
+                    let mistake = found.iter().any(|m| m.kind() == Kind::Mistake);
+                    // A hint for a missing step must model that step.
+                    let step_ok = match h.when {
+                        HintWhen::MissingStep(n) => Step::ALL
+                            .iter()
+                            .find(|s| s.number() == n)
+                            .is_some_and(|s| s.moves().iter().any(|m| found.contains(m))),
+                        _ => true,
+                    };
+                    if !practice || mistake || !step_ok {
+                        bad.push(format!("{:?}: {line:?} -> {found:?}", h.when));
+                    }
+                }
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "hints that suggest lines the classifier does not read as meant:\n{}",
+            bad.join("\n")
+        );
+    }
+
     #[test]
     fn hints_vary_when_asked_again_in_every_situation() {
         let raw: RawCoach = ron::from_str(BUILTIN_COACH).unwrap();
