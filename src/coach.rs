@@ -39,6 +39,9 @@ struct RawRewrite {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HintWhen {
+    /// The scene opens at a hard moment, no better time has been offered yet, and it is
+    /// still early enough for that to count (the scorecard's "Pick a calm moment").
+    BadMoment,
     /// Nothing has been said yet.
     Start,
     /// The last line carried a mistake.
@@ -111,6 +114,9 @@ pub struct HintState {
     pub last_had_mistake: bool,
     pub after_space_request: bool,
     pub low_openness: bool,
+    /// The scene opens at a hard moment and no better time has been offered yet, early
+    /// enough for offering one to count.
+    pub bad_moment: bool,
     /// Steps reached so far (1–7).
     pub reached: Vec<u8>,
     /// How many hints were already given (to vary the wording).
@@ -242,6 +248,7 @@ impl Coach {
     /// What the guide would try next.
     pub fn hint(&self, st: &HintState, partner: &str) -> String {
         let applies = |w: HintWhen| match w {
+            HintWhen::BadMoment => st.bad_moment,
             HintWhen::Start => st.turns == 0,
             HintWhen::AfterMistake => st.last_had_mistake,
             HintWhen::AfterSpaceRequest => st.after_space_request,

@@ -441,6 +441,9 @@ fn hint_state(session: &Session, asked: usize) -> HintState {
             .is_some_and(|t| t.moves.iter().any(|m| m.kind == Kind::Mistake)),
         after_space_request: session.context().after_space_request,
         low_openness: session.scenario().band_index(session.openness()) <= 1,
+        bad_moment: session.scenario().moment.is_some()
+            && turns.len() < crate::score::MOMENT_TURNS
+            && !crate::score::offered_a_better_time(turns),
         reached,
         asked,
     }

@@ -184,14 +184,7 @@ fn prerequisites(sc: &Scenario, turns: &[Turn]) -> Vec<Prerequisite> {
     }
     // Judged once the talk has begun: before the first line nothing was missed yet.
     if let Some(moment) = sc.moment.as_ref().filter(|_| !turns.is_empty()) {
-        let deferred = turns.iter().take(3).any(|t| {
-            t.moves.iter().any(|m| {
-                matches!(
-                    m.mv,
-                    Move::GivingSpace | Move::FollowUp | Move::ConcretePlan
-                )
-            })
-        });
+        let deferred = offered_a_better_time(turns);
         out.push(Prerequisite {
             name: "Pick a calm moment".into(),
             met: deferred,
@@ -205,6 +198,22 @@ fn prerequisites(sc: &Scenario, turns: &[Turn]) -> Vec<Prerequisite> {
         });
     }
     out
+}
+
+/// Turns within which offering a better time, or space, meets a hard moment.
+pub const MOMENT_TURNS: usize = 3;
+
+/// Whether one of the first [`MOMENT_TURNS`] lines offered a better time or space: what
+/// the guide asks for when the talk opens at a hard moment.
+pub fn offered_a_better_time(turns: &[Turn]) -> bool {
+    turns.iter().take(MOMENT_TURNS).any(|t| {
+        t.moves.iter().any(|m| {
+            matches!(
+                m.mv,
+                Move::GivingSpace | Move::FollowUp | Move::ConcretePlan
+            )
+        })
+    })
 }
 
 impl Scorecard {

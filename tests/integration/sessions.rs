@@ -163,6 +163,34 @@ fn coaching_suggests_a_better_phrasing_after_a_mistake() {
 }
 
 #[test]
+fn at_a_hard_moment_hints_offer_a_better_time_until_one_is_offered() {
+    let env = Env::new();
+    // The default scenario opens late at night: the scorecard's "Pick a calm moment".
+    let hints = |input: &str| -> Vec<String> {
+        let out = env
+            .cmd(&["play", "work-deadline", "--seed", "1", "--no-save"])
+            .write_stdin(input.to_string())
+            .output()
+            .unwrap();
+        stdout_of(&out)
+            .lines()
+            .filter(|l| l.starts_with("hint: "))
+            .map(str::to_string)
+            .collect()
+    };
+    let h = hints("/hint\nI feel lonely lately.\n/hint\n");
+    assert_eq!(h.len(), 2);
+    assert!(
+        h.iter().all(|l| l.contains("time")),
+        "both suggest a better time: {h:?}"
+    );
+    // Once a later time is offered, the hints move on to the guide's steps.
+    let h = hints("Could we talk tomorrow evening after dinner?\n/hint\n");
+    assert_eq!(h.len(), 1);
+    assert!(!h[0].contains("calm moment"), "{h:?}");
+}
+
+#[test]
 fn history_shows_a_trend_per_scenario() {
     let env = Env::new();
     for (seed, lines) in [
