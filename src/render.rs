@@ -9,7 +9,7 @@ use crate::rules::Rule;
 use crate::scenario::Scenario;
 use crate::score::Scorecard;
 use crate::session::{End, Turn};
-use crate::term::{one_line, visible};
+use crate::term::{one_line, readable_id, visible};
 use colored::{ColoredString, Colorize};
 use std::fmt::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -179,7 +179,7 @@ pub fn ending(sc: &Scenario, end: &End) -> String {
     let why = match end.reason.as_str() {
         "ending" => format!(
             "The talk ended: {} ({}).",
-            end.ending.as_deref().unwrap_or(""),
+            readable_id(end.ending.as_deref().unwrap_or("")),
             end.outcome_kind.as_deref().unwrap_or("")
         ),
         "turn_limit" => format!("The talk ran out of time after {} turns.", sc.max_turns),
@@ -318,7 +318,7 @@ pub fn why(sc: &Scenario, t: &Turn, rules: &[Rule]) -> String {
             format!(
                 "  This line drew out something {} had held back ({}).",
                 one_line(&sc.partner),
-                visible(r)
+                readable_id(r)
             ),
             "    ",
         );
@@ -360,10 +360,16 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
         .outcome_kind
         .as_deref()
         .map(|k| format!(" ({k})"))
-        .unwrap_or_else(|| " (no ending reached: the band the talk stopped in)".to_string());
+        .unwrap_or_else(|| {
+            if card.reason == "in_progress" {
+                " (so far: the band the talk is in)".to_string()
+            } else {
+                " (no ending reached: the band the talk stopped in)".to_string()
+            }
+        });
     let outcome = format!(
         "Outcome: {}{kind} after {} turn{}. {}'s openness: {}/100 ({}), from {} at the start.",
-        visible(&card.outcome),
+        readable_id(&card.outcome),
         card.turns,
         if card.turns == 1 { "" } else { "s" },
         one_line(partner),

@@ -18,7 +18,7 @@ use crate::moves::Kind;
 use crate::render;
 use crate::score::Scorecard;
 use crate::session::Turn;
-use crate::term::{one_line, visible};
+use crate::term::{one_line, readable_id, visible};
 use crate::transcript::Transcript;
 use colored::Colorize;
 use std::fmt::Write;
@@ -194,7 +194,7 @@ fn end_reason(r: &Review<'_>) -> Option<String> {
                 .unwrap_or_default();
             format!(
                 "The talk ended: {}{kind}.",
-                one_line(end.ending.as_deref().unwrap_or(""))
+                readable_id(end.ending.as_deref().unwrap_or(""))
             )
         }
         "turn_limit" => format!(
@@ -269,7 +269,7 @@ fn text(r: &Review<'_>) -> String {
             one_line(&t.band),
             t.reveal
                 .as_ref()
-                .map(|id| format!(" · drew out `{}`", one_line(id)))
+                .map(|id| format!(" · drew out: {}", readable_id(id)))
                 .unwrap_or_default()
         );
         if !*undone {

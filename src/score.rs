@@ -200,6 +200,11 @@ fn prerequisites(sc: &Scenario, turns: &[Turn]) -> Vec<Prerequisite> {
     out
 }
 
+/// An ending's id as words ("left it there").
+fn ending_words(e: &End) -> String {
+    crate::term::readable_id(e.ending.as_deref().unwrap_or(""))
+}
+
 /// Turns within which offering a better time, or space, meets a hard moment.
 pub const MOMENT_TURNS: usize = 3;
 
@@ -310,17 +315,15 @@ pub fn score(sc: &Scenario, turns: &[Turn], end: Option<&End>) -> Scorecard {
         ),
     });
     let (outcome_points, outcome_detail) = match (outcome_kind, end) {
-        (Some(Outcome::Good), Some(e)) => (
-            GOOD_ENDING_POINTS,
-            format!("ending `{}`", e.ending.as_deref().unwrap_or("")),
-        ),
+        (Some(Outcome::Good), Some(e)) => {
+            (GOOD_ENDING_POINTS, format!("ending: {}", ending_words(e)))
+        }
         (Some(Outcome::Neutral), Some(e)) => (
             NEUTRAL_ENDING_POINTS,
-            format!("ending `{}`", e.ending.as_deref().unwrap_or("")),
+            format!("ending: {}", ending_words(e)),
         ),
-        (Some(Outcome::Bad), Some(e)) => {
-            (0, format!("ending `{}`", e.ending.as_deref().unwrap_or("")))
-        }
+        (Some(Outcome::Bad), Some(e)) => (0, format!("ending: {}", ending_words(e))),
+        (_, None) => (0, "no ending yet: the talk is still going".into()),
         _ => (
             0,
             "the talk ended before any of the scenario's endings".into(),

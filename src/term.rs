@@ -27,6 +27,12 @@ pub fn one_line(s: &str) -> String {
     visible(&s.replace(['\n', '\r'], " "))
 }
 
+/// A scenario's id for an ending, a reveal or a band, as words to show a person:
+/// `left_it_there` and `deadline-moved` read "left it there" and "deadline moved".
+pub fn readable_id(id: &str) -> String {
+    one_line(&id.replace(['_', '-'], " "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
