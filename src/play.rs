@@ -239,7 +239,7 @@ pub fn run(
     }
     lock(transcript).if_interrupted = Some(interrupted_end(scenario, &session, clock));
     if !opts.json {
-        write!(out, "{}", render::brief(scenario, opts.seed))?;
+        write!(out, "{}", render::brief(scenario, opts.seed, !opts.echo))?;
         out.flush()?;
     }
     let prompt = "you> ";

@@ -53,8 +53,8 @@ fn move_colored(m: Move, text: &str) -> ColoredString {
     }
 }
 
-/// The brief shown before the first line.
-pub fn brief(sc: &Scenario, seed: u64) -> String {
+/// The brief shown before the first line; `interactive` adds how to use the prompt.
+pub fn brief(sc: &Scenario, seed: u64, interactive: bool) -> String {
     let mut s = String::new();
     let _ = writeln!(
         s,
@@ -80,13 +80,15 @@ pub fn brief(sc: &Scenario, seed: u64) -> String {
             ""
         )
     );
-    let _ = writeln!(
-        s,
-        "{}",
-        "Type what you would say, one line at a time. /help lists commands; /quit ends the talk."
-            .dimmed()
-    );
-    let _ = writeln!(s);
+    // How to use the prompt, only where there is one (piped input gets no prompt noise).
+    if interactive {
+        let _ = writeln!(
+            s,
+            "{}\n",
+            "Type what you would say, one line at a time. /help lists commands; /quit ends the talk."
+                .dimmed()
+        );
+    }
     let _ = writeln!(s, "{}", partner_says(sc, &sc.opening));
     s
 }

@@ -28,6 +28,10 @@ fn piped_text_play_shows_replies_meter_and_scorecard() {
     assert!(text.contains("Scorecard: "), "{text}");
     assert!(!text.contains("you> "), "no prompt on piped input");
     assert!(
+        !text.contains("/help lists commands"),
+        "no prompt instructions on piped input: {text}"
+    );
+    assert!(
         !text.contains('\u{1b}'),
         "no colour when stdout is not a terminal"
     );

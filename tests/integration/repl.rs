@@ -22,6 +22,7 @@ fn spawn(env: &Env, args: &[&str]) -> Session {
 fn a_line_gets_a_reply_why_explains_and_quit_scores() {
     let env = Env::new();
     let mut s = spawn(&env, &["play", FIXTURE, "--seed", "2"]);
+    s.expect("/help lists commands").unwrap();
     s.expect("You wanted to talk?").unwrap();
     s.expect("you> ").unwrap();
     s.send_line("You never call me anymore.").unwrap();
