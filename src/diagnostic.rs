@@ -46,6 +46,7 @@ impl Diagnostic {
 
     /// From a RON parse error, whose positions are 1-based lines and character columns.
     pub fn from_ron(path: &str, source: &str, err: &ron::error::SpannedError) -> Self {
+        use ron::error::Error as E;
         let mut pos = err.span.start;
         // A wrong-type span can start on the blank before the value: step onto the value.
         if let Some(text) = source.lines().nth(pos.line.saturating_sub(1)) {
@@ -58,10 +59,70 @@ impl Diagnostic {
                 pos.col += skip;
             }
         }
+        let at = offset_of(source, pos.line, pos.col);
+        let lexed = lex(source, at);
+        let here = source[at..].chars().next();
         let mut message = ron_message(&err.code);
-        // A missing comma is noticed at the next line's first token: point just after the
-        // previous value instead, where the comma belongs.
-        if matches!(err.code, ron::error::Error::ExpectedComma) {
+        let mut moved_to = None;
+        if here.is_some_and(is_curly_quote) {
+            message = "curly quotes: write text between straight double quotes (\"), \
+                       not “ ” or ‘ ’"
+                .into();
+        } else if let Some(open) = lexed.unclosed_string {
+            // A quote that is never closed swallows the rest of the file.
+            moved_to = Some(open);
+            message = "this text has no closing `\"`".into();
+        } else if let Some(open) = lexed.unclosed_comment {
+            moved_to = Some(open);
+            message = "this comment is never closed: end it with `*/`".into();
+        } else if let Some(&(open, close)) = lexed.strings.last()
+            && close <= at
+            && source[open..close].contains('\n')
+            && !source[close..at].contains('\n')
+            && !matches!(err.code, E::NoSuchStructField { .. })
+        {
+            // A missing closing quote shows up later, where the text "closes" on the next
+            // quote and what follows it makes no sense: point at where the text began.
+            let ends = line_of(source, close);
+            moved_to = Some(open);
+            message = format!(
+                "this text seems to have no closing `\"`: as written it runs on to line {ends}"
+            );
+        } else if source[at..].trim().is_empty() && !lexed.open.is_empty() {
+            let closers: String = lexed
+                .open
+                .iter()
+                .rev()
+                .map(|&(b, _)| match b {
+                    b'(' => ')',
+                    b'[' => ']',
+                    _ => '}',
+                })
+                .collect();
+            let (b, first) = lexed.open[lexed.open.len() - 1];
+            message = if closers.len() == 1 {
+                format!(
+                    "the file ends before the `{}` on line {} is closed: add `{closers}` at the end",
+                    b as char,
+                    line_of(source, first)
+                )
+            } else {
+                format!(
+                    "the file ends with {} brackets still open (the last one opened on line {}): \
+                     add `{closers}` at the end",
+                    closers.len(),
+                    line_of(source, first)
+                )
+            };
+            // Just after the last thing written, where the closing bracket belongs.
+            moved_to = Some(source.trim_end().len());
+        } else if matches!(err.code, E::TrailingCharacters) {
+            // Point at the extra text, not at the blank after the closing bracket.
+            let rest = &source[at..];
+            moved_to = Some(at + (rest.len() - rest.trim_start().len()));
+        } else if matches!(err.code, E::ExpectedComma) {
+            // A missing comma is noticed at the next line's first token: point just after
+            // the previous value instead, where the comma belongs.
             let lines: Vec<&str> = source.lines().collect();
             let at_line_start = lines.get(pos.line.saturating_sub(1)).is_some_and(|l| {
                 l.chars()
@@ -81,8 +142,156 @@ impl Diagnostic {
             }
         }
         let message = crate::term::visible(&message);
-        Diagnostic::at_line_col(path, source, pos.line, pos.col, message)
+        match moved_to {
+            Some(offset) => Diagnostic::at_offset(path, source, Some(offset), message),
+            None => Diagnostic::at_line_col(path, source, pos.line, pos.col, message),
+        }
     }
+}
+
+fn is_curly_quote(c: char) -> bool {
+    matches!(c, '“' | '”' | '‘' | '’' | '„' | '«' | '»')
+}
+
+/// The byte offset of a 1-based line and character column (clamped to the source).
+pub fn offset_of(source: &str, line: usize, col: usize) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match source[start..].find('\n') {
+            Some(i) => start += i + 1,
+            None => return source.len(),
+        }
+    }
+    let text = &source[start..];
+    let end = text.find('\n').unwrap_or(text.len());
+    start
+        + text[..end]
+            .char_indices()
+            .nth(col.saturating_sub(1))
+            .map_or(end, |(i, _)| i)
+}
+
+/// The 1-based line of a byte offset.
+fn line_of(source: &str, offset: usize) -> usize {
+    source.as_bytes()[..offset.min(source.len())]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+/// What a quick look at a RON source up to some point finds: the strings (where each
+/// opens and just past where it closes), brackets still open, and a string or block
+/// comment that never closes.
+#[derive(Debug, Default)]
+struct Lexed {
+    strings: Vec<(usize, usize)>,
+    open: Vec<(u8, usize)>,
+    unclosed_string: Option<usize>,
+    unclosed_comment: Option<usize>,
+}
+
+/// Read `source` up to byte `upto` as RON tokens, only as far as brackets, strings and
+/// comments go. Anything up to `upto` counts; a string or comment begun before it that
+/// runs to the end of the file is unclosed.
+fn lex(source: &str, upto: usize) -> Lexed {
+    let s = source.as_bytes();
+    let mut out = Lexed::default();
+    let mut i = 0;
+    while i < s.len() && i < upto {
+        match s[i] {
+            b'/' if s.get(i + 1) == Some(&b'/') => {
+                while i < s.len() && s[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if s.get(i + 1) == Some(&b'*') => {
+                let open = i;
+                let mut depth = 0;
+                while i < s.len() {
+                    if s[i..].starts_with(b"/*") {
+                        depth += 1;
+                        i += 2;
+                    } else if s[i..].starts_with(b"*/") {
+                        depth -= 1;
+                        i += 2;
+                        if depth == 0 {
+                            break;
+                        }
+                    } else {
+                        i += 1;
+                    }
+                }
+                if depth > 0 {
+                    out.unclosed_comment = Some(open);
+                }
+            }
+            b'"' => {
+                let open = i;
+                i += 1;
+                while i < s.len() && s[i] != b'"' {
+                    i += if s[i] == b'\\' { 2 } else { 1 };
+                }
+                if i >= s.len() {
+                    out.unclosed_string = Some(open);
+                } else {
+                    i += 1;
+                    out.strings.push((open, i));
+                }
+                continue;
+            }
+            b'r' if matches!(s.get(i + 1), Some(b'"' | b'#'))
+                && (i == 0 || !(s[i - 1].is_ascii_alphanumeric() || s[i - 1] == b'_')) =>
+            {
+                let open = i;
+                let hashes = s[i + 1..].iter().take_while(|&&b| b == b'#').count();
+                if s.get(i + 1 + hashes) != Some(&b'"') {
+                    i += 1;
+                    continue;
+                }
+                let close: Vec<u8> = std::iter::once(b'"')
+                    .chain(std::iter::repeat_n(b'#', hashes))
+                    .collect();
+                let body = i + 2 + hashes;
+                match s[body..].windows(close.len()).position(|w| w == close) {
+                    Some(n) => {
+                        i = body + n + close.len();
+                        out.strings.push((open, i));
+                    }
+                    None => {
+                        out.unclosed_string = Some(open);
+                        i = s.len();
+                    }
+                }
+                continue;
+            }
+            b'\'' => {
+                // A char literal: 'x' or '\n'. An apostrophe anywhere else is left alone.
+                let len = source[i + 1..].chars().next().map_or(1, char::len_utf8);
+                if s.get(i + 1) == Some(&b'\\') {
+                    if let Some(n) = s[i + 2..].iter().position(|&b| b == b'\'') {
+                        i += n + 2;
+                    }
+                } else if s.get(i + 1 + len) == Some(&b'\'') {
+                    i += 1 + len;
+                }
+            }
+            b @ (b'(' | b'[' | b'{') => out.open.push((b, i)),
+            b @ (b')' | b']' | b'}') => {
+                let want = match b {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                if out.open.last().is_some_and(|&(o, _)| o == want) {
+                    out.open.pop();
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out
 }
 
 /// What the author calls the thing a raw struct stands for.
@@ -145,7 +354,36 @@ fn ron_message(code: &ron::error::Error) -> String {
                 friendly(outer.as_ref())
             )
         }
-        other => other.to_string(),
+        E::Eof => "the file ends too early".into(),
+        E::ExpectedBoolean => "expected `true` or `false`".into(),
+        E::ExpectedInteger => "expected a whole number, like `12` or `-10`".into(),
+        E::ExpectedFloat => "expected a number, like `0.5`".into(),
+        E::IntegerOutOfBounds => "this number is too large".into(),
+        E::ExpectedString => "expected text in double quotes, like \"Hello\"".into(),
+        E::ExpectedStringEnd => "this text has no closing `\"`".into(),
+        E::ExpectedArray => "expected a list in square brackets, like `[\"a\", \"b\"]`".into(),
+        E::ExpectedArrayEnd => "expected a comma or the `]` that ends this list".into(),
+        E::ExpectedMap => "expected a map in curly brackets, like `{ \"key\": [\"a\"] }`".into(),
+        E::ExpectedMapColon => "expected a `:` between the key and its value".into(),
+        E::ExpectedMapEnd => "expected a comma or the `}` that ends this map".into(),
+        E::ExpectedStructLike | E::ExpectedNamedStructLike(_) => {
+            "expected a group in round brackets, like `(name: value)`".into()
+        }
+        E::ExpectedStructLikeEnd => "expected a comma or the `)` that ends this group".into(),
+        E::ExpectedComma => "expected a comma here".into(),
+        E::ExpectedIdentifier => "expected a field name".into(),
+        E::TrailingCharacters => "unexpected text after the closing bracket of the file".into(),
+        E::UnclosedBlockComment => "this comment is never closed: end it with `*/`".into(),
+        E::UnexpectedChar(c) => format!("unexpected character `{c}`"),
+        other => {
+            // RON's own wording, in the same lower-case style as the rest.
+            let text = other.to_string();
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => text,
+            }
+        }
     }
 }
 

@@ -14,6 +14,7 @@ pub mod history;
 pub mod moves;
 pub mod paths;
 pub mod play;
+pub mod recover;
 pub mod render;
 pub mod replay;
 pub mod review;

@@ -369,12 +369,28 @@ impl Scenario {
     }
 
     /// Parse and validate scenario source. `path` only labels diagnostics.
+    /// Every problem is reported at once: `recover` reads on past the ones it can
+    /// (a misspelt name, a wrong kind of value), and the file is then validated as if they
+    /// were fixed, unless a number or text had to be made up to read on.
     pub fn parse(path: &str, source: &str) -> Result<Scenario, Vec<Diagnostic>> {
-        let raw: RawScenario = ron::Options::default()
-            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME)
-            .from_str(source)
-            .map_err(|e| vec![Diagnostic::from_ron(path, source, &e)])?;
-        validate(raw, path, source)
+        let options = ron::Options::default()
+            .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
+        let mut read =
+            crate::recover::parse(path, source, |text| options.from_str::<RawScenario>(text));
+        let Some(raw) = read.value.take() else {
+            return Err(read.errors);
+        };
+        if read.errors.is_empty() {
+            return validate(raw, path, source);
+        }
+        let mut errors = std::mem::take(&mut read.errors);
+        if !read.guessed
+            && let Err(more) = validate(raw, path, &read.text)
+        {
+            errors.extend(more.into_iter().filter_map(|d| read.remap(d, source)));
+        }
+        errors.sort_by_key(|d| (d.line, d.col));
+        Err(errors)
     }
 
     /// The "two weeks later" talk as a scenario of its own, with `{plan}` still in its

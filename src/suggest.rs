@@ -22,6 +22,13 @@ fn distance(a: &str, b: &str) -> usize {
 
 /// `", did you mean `x`?"` for the closest candidate within a small edit distance, else "".
 pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    nearest(name, candidates)
+        .map(|c| format!(", did you mean `{c}`?"))
+        .unwrap_or_default()
+}
+
+/// The candidate closest to `name`, if one is close enough to be what was meant.
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
     let n = name.chars().count();
     let limit = if n <= 2 { 1 } else { (n / 3).max(2) };
     candidates
@@ -29,8 +36,7 @@ pub fn did_you_mean<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str
         .map(|c| (distance(name, c), c))
         .filter(|&(d, _)| d <= limit)
         .min()
-        .map(|(_, c)| format!(", did you mean `{c}`?"))
-        .unwrap_or_default()
+        .map(|(_, c)| c)
 }
 
 #[cfg(test)]
