@@ -397,6 +397,9 @@ pub fn run(
         )?;
     } else {
         write!(out, "{}", render::ending(scenario, &end))?;
+        if session.safety_noted() {
+            writeln!(out, "\n{}", render::SAFETY_BEFORE_SCORE)?;
+        }
         write!(out, "{}", render::scorecard(scenario, &card))?;
     }
     out.flush()?;

@@ -46,6 +46,13 @@ A counsellor, or a domestic-violence or crisis support line in your country, can
 and help you think through what to do next. You matter more than this rehearsal.\n\
 You can go on with the rehearsal by typing your next line, or end it with /quit.";
 
+/// Said before the scorecard of a session in which the safety note was shown: a score
+/// should not be the last word after that.
+pub const SAFETY_BEFORE_SCORE: &str = "\
+Before the score: earlier you wrote something about your safety. That matters far more \
+than any number below. If you are in danger, please contact your local emergency \
+services, or a crisis or domestic-violence support line in your country.";
+
 fn move_colored(m: Move, text: &str) -> ColoredString {
     match m.kind() {
         Kind::Mistake => text.red().bold(),

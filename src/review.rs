@@ -315,6 +315,9 @@ fn text(r: &Review<'_>) -> String {
         _ => {}
     }
     if let Some(card) = r.scorecard {
+        if !r.transcript.safety_notes.is_empty() {
+            let _ = writeln!(s, "\n{}", render::SAFETY_BEFORE_SCORE);
+        }
         s.push_str(&render::scorecard_for(r.partner(), card));
     }
     s

@@ -203,6 +203,11 @@ impl<'a> Session<'a> {
         self.state.safety_noted.push(rule.to_string());
     }
 
+    /// Whether a safety note was shown in this session.
+    pub fn safety_noted(&self) -> bool {
+        !self.state.safety_noted.is_empty()
+    }
+
     /// End the session for a reason outside the scenario (quit, end of input).
     pub fn finish(&mut self, reason: &str) -> &End {
         self.state.end.get_or_insert_with(|| End {

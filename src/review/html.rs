@@ -246,6 +246,13 @@ pub(super) fn render(r: &Review<'_>) -> String {
     let _ = writeln!(s, "</section>");
 
     let _ = writeln!(s, "<section aria-labelledby=\"h-score\">");
+    if r.scorecard.is_some() && !r.transcript.safety_notes.is_empty() {
+        let _ = writeln!(
+            s,
+            "<p class=\"note\">{}</p>",
+            esc1(crate::render::SAFETY_BEFORE_SCORE)
+        );
+    }
     match r.scorecard {
         Some(card) => scorecard(&mut s, r, card),
         None => {

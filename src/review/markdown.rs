@@ -226,6 +226,9 @@ pub(super) fn render(r: &Review<'_>) -> String {
             );
         }
     }
+    if r.scorecard.is_some() && !r.transcript.safety_notes.is_empty() {
+        let _ = writeln!(s, "> {}\n", crate::render::SAFETY_BEFORE_SCORE);
+    }
     match r.scorecard {
         Some(card) => scorecard(&mut s, r, card),
         None => {

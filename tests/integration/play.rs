@@ -248,4 +248,24 @@ fn each_kind_of_danger_steps_out_of_the_role_once() {
         text.contains("after 1 turn."),
         "the repeated violence line was played: {text}"
     );
+    // The score is not the last word after that: a reminder comes before it.
+    let reminder = text.find("Before the score: earlier you wrote something about your safety");
+    let card = text.find("Scorecard:");
+    assert!(
+        reminder.is_some() && reminder < card,
+        "reminder before the scorecard: {text}"
+    );
+}
+
+#[test]
+fn a_talk_without_danger_gets_no_safety_reminder() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["play", FIXTURE, "--seed", "1"])
+        .write_stdin("I miss you and I want to understand what is going on.\n")
+        .output()
+        .unwrap();
+    let text = stdout_of(&out);
+    assert!(text.contains("Scorecard:"), "{text}");
+    assert!(!text.contains("your safety"), "{text}");
 }
