@@ -13,11 +13,17 @@ use std::io::{self, IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-/// Rehearse a hard conversation with someone who is pulling away, privately, in your
-/// terminal. Type what you would say; a scripted partner withdraws or opens up; at the end
-/// a scorecard shows what the guide would call helpful, and what hurt.
+// The command line. The summary is given as `about`, not a doc comment: clap drops a doc
+// comment's final period, which reads as a cut-off sentence at the top of --help.
 #[derive(Debug, Parser)]
-#[command(name = "rehearse", version, propagate_version = true)]
+#[command(
+    name = "rehearse",
+    version,
+    propagate_version = true,
+    about = "Rehearse a hard conversation with someone who is pulling away, privately, in \
+             your terminal. Type what you would say; a scripted partner withdraws or opens \
+             up; at the end a scorecard shows what the guide would call helpful, and what hurt."
+)]
 pub struct Cli {
     /// When to use colour: auto (a terminal, and NO_COLOR unset), always or never.
     #[arg(long, value_enum, default_value_t = ColorWhen::Auto, global = true)]

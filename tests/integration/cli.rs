@@ -11,6 +11,9 @@ fn help_and_version() {
     for cmd in ["play", "list", "classify", "validate", "rules"] {
         assert!(help.contains(cmd), "--help does not mention {cmd}");
     }
+    // The summary is whole sentences: its last one keeps its period.
+    let summary = help.split("\n\n").next().unwrap();
+    assert!(summary.ends_with("and what hurt."), "{summary}");
     let play_help = stdout_of(&env.cmd(&["play", "--help"]).output().unwrap());
     for flag in ["--seed", "--json", "SCENARIO"] {
         assert!(play_help.contains(flag), "play --help lacks {flag}");
