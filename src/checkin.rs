@@ -110,6 +110,11 @@ pub fn apply(sc: &Scenario, c: &CheckIn) -> Scenario {
     };
     let fill = |text: &mut String| {
         if text.contains("{plan}") {
+            if said.ends_with(['?', '!']) {
+                // `We said "Sundays?". It...` ends the sentence twice: the quote's own mark
+                // is enough.
+                *text = text.replace("{plan}\".", "{plan}\"");
+            }
             *text = text.replace("{plan}", said);
         }
     };
@@ -226,6 +231,22 @@ mod tests {
             assert!(out.brief.contains("two weeks") || out.brief.contains("Two weeks"));
             assert_eq!(out.content_hash, sc.content_hash);
         }
+        // A plan that ends in its own question mark is not followed by a full stop too.
+        let mut asked = plan(false);
+        asked.plan = "Could we walk on Sundays?".into();
+        let out = apply(
+            &sc,
+            &CheckIn {
+                plan: asked,
+                went: Went::Well,
+            },
+        );
+        assert!(
+            out.opening
+                .contains("\"Could we walk on Sundays?\" I think"),
+            "{}",
+            out.opening
+        );
     }
 
     const WITH_CHECK_IN: &str =

@@ -543,9 +543,9 @@ fn ask_check_in(
 ) -> io::Result<bool> {
     writeln!(
         out,
-        "Last time you agreed: \"{}\" and to check in: \"{}\".",
+        "Last time you agreed: \"{}\" and to check in: {}",
         term::one_line(&plan.plan),
-        term::one_line(&plan.follow_up)
+        term::quoted_sentence_end(&term::one_line(&plan.follow_up)),
     )?;
     out.flush()?;
     let answer = input.next_line("Start with the two-weeks-later check-in? [Y/n] ")?;

@@ -170,9 +170,9 @@ pub fn hint(text: &str) -> String {
 /// After `/undo`.
 pub fn undone(sc: &Scenario, t: &Turn, openness: i32) -> String {
     let text = format!(
-        "{} \"{}\". {}'s openness is as it was before it: {}.",
+        "{} {} {}'s openness is as it was before it: {}.",
         format!("Took back turn {}:", t.n).dimmed(),
-        one_line(&t.user),
+        crate::term::quoted_sentence_end(&one_line(&t.user)),
         one_line(&sc.partner),
         meter(sc, openness, 0).trim_start()
     );

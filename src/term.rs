@@ -33,6 +33,15 @@ pub fn readable_id(id: &str) -> String {
     one_line(&id.replace(['_', '-'], " "))
 }
 
+/// `"text".` ending a sentence, or `"text?"` alone when the quote ends with its own mark.
+pub fn quoted_sentence_end(text: &str) -> String {
+    if text.trim_end().ends_with(['.', '?', '!', '…']) {
+        format!("\"{}\"", text.trim_end())
+    } else {
+        format!("\"{text}\".")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -46,5 +55,12 @@ mod tests {
             visible("plain, tabs\tand ünïcode"),
             "plain, tabs\tand ünïcode"
         );
+    }
+
+    #[test]
+    fn a_quote_ends_its_sentence_once() {
+        assert_eq!(quoted_sentence_end("Sunday at 6"), "\"Sunday at 6\".");
+        assert_eq!(quoted_sentence_end("Sunday at 6."), "\"Sunday at 6.\"");
+        assert_eq!(quoted_sentence_end("Sunday?"), "\"Sunday?\"");
     }
 }
