@@ -29,11 +29,19 @@ pub fn terminal_width() -> usize {
 
 /// Wrap a paragraph, continuing lines with `indent`; unchanged when wrapping is off.
 fn wrap(text: &str, indent: &str) -> String {
-    let width = WIDTH.load(Ordering::Relaxed);
+    wrap_at(text, indent, WIDTH.load(Ordering::Relaxed))
+}
+
+/// Wrap at `width` columns (under 20: not at all). Words are never broken, not even at a
+/// hyphen: a rule id like `criticism.you-absolute` stays whole, overflowing if it must.
+fn wrap_at(text: &str, indent: &str, width: usize) -> String {
     if width < 20 {
         return text.to_string();
     }
-    let opts = textwrap::Options::new(width.min(100)).subsequent_indent(indent);
+    let opts = textwrap::Options::new(width.min(100))
+        .subsequent_indent(indent)
+        .break_words(false)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
     textwrap::fill(text, opts)
 }
 
@@ -741,6 +749,17 @@ Anything else you type is said to the other person. Ctrl-C clears the line.";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_never_breaks_a_rule_id() {
+        let text = "matched by rule criticism.you-absolute and by rule contempt.sarcasm here";
+        for width in 20..60 {
+            let out = wrap_at(text, "  ", width);
+            for id in ["criticism.you-absolute", "contempt.sarcasm"] {
+                assert!(out.contains(id), "width {width}: {out}");
+            }
+        }
+    }
 
     #[test]
     fn sparkline_spans_the_range() {
