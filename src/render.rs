@@ -597,31 +597,57 @@ pub fn history(entries: &[crate::history::Entry]) -> String {
         let _ = writeln!(s, "No saved sessions yet. Start one with: rehearse play");
         return s;
     }
-    for e in entries {
-        let score = e
-            .score
-            .map_or_else(|| "  –".to_string(), |x| format!("{x:>3}"));
-        let outcome = e.outcome.as_deref().unwrap_or("(interrupted)");
-        let _ = writeln!(
-            s,
-            "{}  {:<18} {score}/100  {:<14} {} turn{}  {}",
-            one_line(e.date.get(..16).unwrap_or(&e.date)).replace('T', " "),
+    let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+    let names: Vec<String> = entries
+        .iter()
+        .map(|e| {
             one_line(&if e.check_in {
                 format!("{} check-in", e.scenario)
             } else {
                 e.scenario.clone()
-            }),
-            one_line(outcome),
-            e.turns,
-            if e.turns == 1 { "" } else { "s" },
+            })
+        })
+        .collect();
+    let trends = crate::history::trends(entries);
+    // Columns as wide as their widest entry, so every row lines up.
+    let name_w = names
+        .iter()
+        .map(String::as_str)
+        .chain(trends.iter().map(|(id, _)| id.as_str()))
+        .map(|n| n.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(18);
+    let outcomes: Vec<String> = entries
+        .iter()
+        .map(|e| one_line(e.outcome.as_deref().unwrap_or("(interrupted)")))
+        .collect();
+    let outcome_w = outcomes
+        .iter()
+        .map(|o| o.chars().count())
+        .max()
+        .unwrap_or(0);
+    let turns: Vec<String> = entries.iter().map(|e| plural(e.turns, "turn")).collect();
+    let turns_w = turns.iter().map(|t| t.chars().count()).max().unwrap_or(0);
+    for (i, e) in entries.iter().enumerate() {
+        let score = e
+            .score
+            .map_or_else(|| "  –".to_string(), |x| format!("{x:>3}"));
+        let _ = writeln!(
+            s,
+            "{}  {:<name_w$} {score}/100  {:<outcome_w$}  {:<turns_w$}  {}",
+            one_line(e.date.get(..16).unwrap_or(&e.date)).replace('T', " "),
+            names[i],
+            outcomes[i],
+            turns[i],
             one_line(&e.file.display().to_string()).dimmed()
         );
     }
-    let trends = crate::history::trends(entries);
     if !trends.is_empty() {
         let _ = writeln!(s, "\n{}", "Trend per scenario".bold());
     }
-    for (id, scores) in trends {
+    let spark_w = trends.iter().map(|(_, v)| v.len()).max().unwrap_or(0);
+    for (id, scores) in &trends {
         let values: Vec<i32> = scores.iter().map(|&x| x as i32).collect();
         let first = scores[0];
         let last = *scores.last().unwrap_or(&first);
@@ -633,11 +659,10 @@ pub fn history(entries: &[crate::history::Entry]) -> String {
         };
         let _ = writeln!(
             s,
-            "  {:<18} {}  {} session{}, {first} → {last} ({arrow})",
-            one_line(&id),
+            "  {:<name_w$} {:<spark_w$}  {}, {first} → {last} ({arrow})",
+            one_line(id),
             sparkline(&values),
-            scores.len(),
-            if scores.len() == 1 { "" } else { "s" }
+            plural(scores.len(), "session"),
         );
     }
     s
@@ -749,6 +774,37 @@ Anything else you type is said to the other person. Ctrl-C clears the line.";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn history_columns_line_up() {
+        colored::control::set_override(false);
+        let entry =
+            |scenario: &str, turns: usize, score: u32, check_in: bool| crate::history::Entry {
+                date: "2026-12-03T06:52:33Z".into(),
+                scenario: scenario.into(),
+                title: String::new(),
+                score: Some(score),
+                outcome: Some(if turns > 1 { "reconnected" } else { "guarded" }.into()),
+                turns,
+                finished: true,
+                check_in,
+                file: std::path::PathBuf::from(format!("/t/{scenario}-{turns}.jsonl")),
+            };
+        let entries = [
+            entry("in-law-stress", 1, 17, true),
+            entry("work-deadline", 12, 80, false),
+            entry("work-deadline", 2, 32, false),
+        ];
+        let out = history(&entries);
+        let (rows, trend) = out.split_once("Trend per scenario").unwrap();
+        let col = |line: &str, what: &str| line.find(what).map(|i| line[..i].chars().count());
+        let paths: Vec<_> = rows.lines().filter_map(|l| col(l, "/t/")).collect();
+        assert_eq!(paths.len(), 3, "{out}");
+        assert!(paths.iter().all(|&p| p == paths[0]), "{out}");
+        let counts: Vec<_> = trend.lines().filter_map(|l| col(l, " session")).collect();
+        assert_eq!(counts.len(), 2, "{out}");
+        assert_eq!(counts[0], counts[1], "{out}");
+    }
 
     #[test]
     fn wrapping_never_breaks_a_rule_id() {
