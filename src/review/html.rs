@@ -322,6 +322,41 @@ fn turn_link(n: u32, kept: &[u32]) -> String {
     }
 }
 
+/// The widest a character of the axis font gets, in chart units (20px on narrow screens).
+const AXIS_CHAR: f64 = 11.0;
+
+/// Which of the x-axis labels to draw (`x` gives each one's position): `start` (drawn from
+/// its point rightwards) and the last turn always, and between them every k-th turn, for
+/// the smallest k at which no two labels touch at the widest the font gets.
+fn axis_labels(labels: &[String], x: impl Fn(usize) -> f64) -> Vec<usize> {
+    let span = |i: usize| {
+        let w = labels[i].chars().count() as f64 * AXIS_CHAR;
+        if i == 0 {
+            (x(0), x(0) + w)
+        } else {
+            (x(i) - w / 2.0, x(i) + w / 2.0)
+        }
+    };
+    let clears = |a: usize, b: usize| span(a).1 + 6.0 <= span(b).0;
+    let n = labels.len();
+    for k in 1..n.max(2) {
+        let middle: Vec<usize> = (k..n.saturating_sub(1)).step_by(k).collect();
+        if middle.windows(2).any(|w| !clears(w[0], w[1])) {
+            continue;
+        }
+        let mut shown = vec![0];
+        shown.extend(middle.into_iter().filter(|&i| clears(0, i)));
+        if n > 1 {
+            while shown.len() > 1 && !clears(shown[shown.len() - 1], n - 1) {
+                shown.pop();
+            }
+            shown.push(n - 1);
+        }
+        return shown;
+    }
+    if n > 1 { vec![0, n - 1] } else { vec![0] }
+}
+
 /// The inline SVG chart: openness per kept turn, points marked by what the turn carried.
 fn chart(s: &mut String, r: &Review<'_>) {
     const W: f64 = 640.0;
@@ -367,23 +402,23 @@ fn chart(s: &mut String, r: &Review<'_>) {
             yy + 4.0
         );
     }
-    // Label every turn while they fit, else every k-th.
-    let every = (curve.len() / 16).max(1);
-    for i in 0..curve.len() {
-        if i % every != 0 && i + 1 != curve.len() {
-            continue;
-        }
-        let label = if i == 0 {
-            "start".to_string()
-        } else {
-            kept[i - 1].n.to_string()
-        };
+    let labels: Vec<String> = (0..curve.len())
+        .map(|i| {
+            if i == 0 {
+                "start".to_string()
+            } else {
+                kept[i - 1].n.to_string()
+            }
+        })
+        .collect();
+    for i in axis_labels(&labels, x) {
         let _ = writeln!(
             s,
-            "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\">{label}</text>",
+            "<text class=\"axis\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\">{}</text>",
             x(i),
             H - BOTTOM + 20.0,
-            if i == 0 { "start" } else { "middle" }
+            if i == 0 { "start" } else { "middle" },
+            labels[i]
         );
     }
     let pts: Vec<String> = curve
@@ -767,4 +802,35 @@ fn scorecard(s: &mut String, r: &Review<'_>, card: &Scorecard) {
         card.score
     );
     let _ = writeln!(s, "</tbody></table>");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_labels_never_overlap_and_keep_both_ends() {
+        for turns in 1..120 {
+            let labels: Vec<String> = std::iter::once("start".to_string())
+                .chain((1..=turns).map(|n| n.to_string()))
+                .collect();
+            let x = |i: usize| 40.0 + 584.0 * i as f64 / turns as f64;
+            let shown = axis_labels(&labels, x);
+            assert_eq!(shown.first(), Some(&0), "{turns} turns");
+            assert_eq!(shown.last(), Some(&turns), "{turns} turns");
+            for pair in shown.windows(2) {
+                let (a, b) = (pair[0], pair[1]);
+                let right = if a == 0 {
+                    x(0) + 5.0 * AXIS_CHAR
+                } else {
+                    x(a) + labels[a].len() as f64 * AXIS_CHAR / 2.0
+                };
+                let left = x(b) - labels[b].len() as f64 * AXIS_CHAR / 2.0;
+                assert!(right < left, "{turns} turns: labels {a} and {b} overlap");
+            }
+            if turns <= 8 {
+                assert_eq!(shown.len(), turns + 1, "a short talk labels every turn");
+            }
+        }
+    }
 }
