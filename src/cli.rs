@@ -316,7 +316,12 @@ fn read_text(path: &Path) -> anyhow::Result<String> {
 
 /// A scenario file's text; errors do not repeat the path (callers put it in front).
 fn read_text_unnamed(path: &Path) -> anyhow::Result<String> {
-    let meta = std::fs::metadata(path)?;
+    let in_words = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::NotFound => anyhow::anyhow!("no such file"),
+        std::io::ErrorKind::PermissionDenied => anyhow::anyhow!("not allowed to read this file"),
+        _ => anyhow::Error::new(e),
+    };
+    let meta = std::fs::metadata(path).map_err(in_words)?;
     if meta.is_dir() {
         anyhow::bail!("a directory, not a scenario file");
     }
@@ -326,7 +331,7 @@ fn read_text_unnamed(path: &Path) -> anyhow::Result<String> {
             meta.len()
         );
     }
-    let bytes = std::fs::read(path)?;
+    let bytes = std::fs::read(path).map_err(in_words)?;
     String::from_utf8(bytes).map_err(|e| {
         let at = e.utf8_error().valid_up_to();
         anyhow::anyhow!("not UTF-8 text (invalid byte at offset {at})")

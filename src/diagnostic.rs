@@ -61,13 +61,18 @@ impl Diagnostic {
         }
         let at = offset_of(source, pos.line, pos.col);
         let lexed = lex(source, at);
-        let here = source[at..].chars().next();
+        let ahead = source[at..].trim_start();
+        let ahead_at = source.len() - ahead.len();
         let mut message = ron_message(&err.code);
         let mut moved_to = None;
-        if here.is_some_and(is_curly_quote) {
+        if ahead.starts_with(is_curly_quote) {
+            // Often reported at the blank before it (the end of the line above).
+            moved_to = Some(ahead_at);
             message = "curly quotes: write text between straight double quotes (\"), \
                        not “ ” or ‘ ’"
                 .into();
+        } else if source.trim().is_empty() {
+            message = "the file is empty: a scenario starts with `(` and ends with `)`".into();
         } else if let Some(open) = lexed.unclosed_string {
             // A quote that is never closed swallows the rest of the file.
             moved_to = Some(open);
@@ -87,6 +92,22 @@ impl Diagnostic {
             moved_to = Some(open);
             message = format!(
                 "this text seems to have no closing `\"`: as written it runs on to line {ends}"
+            );
+        } else if let Some(form) = condition_form(source, at, &lexed, &err.code) {
+            message = form;
+        } else if let E::UnexpectedChar(c @ (')' | ']' | '}')) = err.code
+            && let Some(&(b, opened)) = lexed.open.last()
+        {
+            let closer = match b {
+                b'(' => ')',
+                b'[' => ']',
+                _ => '}',
+            };
+            message = format!(
+                "this `{c}` does not match the `{}` opened on line {}: close that one with \
+                 `{closer}` first",
+                b as char,
+                line_of(source, opened)
             );
         } else if source[at..].trim().is_empty() && !lexed.open.is_empty() {
             let closers: String = lexed
@@ -149,6 +170,97 @@ impl Diagnostic {
     }
 }
 
+/// When the problem is in how a condition is written (`seen("x")`, `not(a, b)`,
+/// `after_space_request()`), how that condition is written.
+fn condition_form(
+    source: &str,
+    at: usize,
+    lexed: &Lexed,
+    code: &ron::error::Error,
+) -> Option<String> {
+    let name_before = |end: usize| {
+        let head = source[..end].trim_end();
+        let start = head
+            .char_indices()
+            .rev()
+            .find(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
+        &head[start..]
+    };
+    let form = |name: &str| {
+        crate::scenario::CONDITION_FORMS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(n, f)| {
+                let note = match *n {
+                    "not" => ", with one condition inside",
+                    _ if !f.contains('(') => ", with no brackets",
+                    _ => "",
+                };
+                format!("`{n}` is written `{f}`{note}")
+            })
+    };
+    // `seen("x")`: serde names the variant, `RawCondition::Seen`.
+    if let ron::error::Error::ExpectedDifferentLength { expected, .. } = code
+        && let Some(rest) = expected.split("RawCondition::").nth(1)
+    {
+        let camel: String = rest
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        let mut snake = String::new();
+        for c in camel.chars() {
+            if c.is_ascii_uppercase() && !snake.is_empty() {
+                snake.push('_');
+            }
+            snake.push(c.to_ascii_lowercase());
+        }
+        return form(&snake);
+    }
+    // `after_space_request()`: the problem is right after the name.
+    if source[at..].trim_start().starts_with('(')
+        && let Some(f) = form(name_before(at))
+    {
+        return Some(f);
+    }
+    // Inside `name(...)`: too many or too few values.
+    let &(b, open) = lexed.open.last()?;
+    if b != b'(' {
+        return None;
+    }
+    form(name_before(open))
+}
+
+/// Characters that look like a blank or like nothing, outside texts and comments, with
+/// what to call them: RON reads them as neither, and the author cannot see them.
+pub(crate) fn invisible_characters(source: &str) -> Vec<(usize, &'static str)> {
+    let lexed = lex(source, source.len());
+    let inside = |i: usize| {
+        lexed
+            .strings
+            .iter()
+            .chain(&lexed.comments)
+            .any(|&(a, b)| a <= i && i < b)
+    };
+    source
+        .char_indices()
+        .filter_map(|(i, c)| {
+            let name = match c {
+                '\u{a0}' => "a no-break space",
+                '\u{202f}' => "a narrow no-break space",
+                '\u{2000}'..='\u{200a}' | '\u{205f}' | '\u{3000}' => "a typographic space",
+                '\u{200b}' => "a zero-width space",
+                '\u{200c}' | '\u{200d}' => "a zero-width joiner",
+                '\u{2060}' => "a word joiner",
+                '\u{feff}' => "a byte-order mark",
+                '\u{2028}' | '\u{2029}' => "a line separator",
+                _ => return None,
+            };
+            (!inside(i)).then_some((i, name))
+        })
+        .collect()
+}
+
 fn is_curly_quote(c: char) -> bool {
     matches!(c, '“' | '”' | '‘' | '’' | '„' | '«' | '»')
 }
@@ -186,6 +298,8 @@ fn line_of(source: &str, offset: usize) -> usize {
 #[derive(Debug, Default)]
 struct Lexed {
     strings: Vec<(usize, usize)>,
+    /// Comments, each from its `//` or `/*` to just past its end.
+    comments: Vec<(usize, usize)>,
     open: Vec<(u8, usize)>,
     unclosed_string: Option<usize>,
     unclosed_comment: Option<usize>,
@@ -201,9 +315,11 @@ fn lex(source: &str, upto: usize) -> Lexed {
     while i < s.len() && i < upto {
         match s[i] {
             b'/' if s.get(i + 1) == Some(&b'/') => {
+                let open = i;
                 while i < s.len() && s[i] != b'\n' {
                     i += 1;
                 }
+                out.comments.push((open, i));
             }
             b'/' if s.get(i + 1) == Some(&b'*') => {
                 let open = i;
@@ -225,6 +341,8 @@ fn lex(source: &str, upto: usize) -> Lexed {
                 if depth > 0 {
                     out.unclosed_comment = Some(open);
                 }
+                out.comments.push((open, i));
+                continue;
             }
             b'"' => {
                 let open = i;
@@ -356,7 +474,9 @@ fn ron_message(code: &ron::error::Error) -> String {
         }
         E::Eof => "the file ends too early".into(),
         E::ExpectedBoolean => "expected `true` or `false`".into(),
-        E::ExpectedInteger => "expected a whole number, like `12` or `-10`".into(),
+        E::ExpectedInteger | E::InvalidIntegerDigit { .. } => {
+            "expected a whole number, like `12` or `-10`".into()
+        }
         E::ExpectedFloat => "expected a number, like `0.5`".into(),
         E::IntegerOutOfBounds => "this number is too large".into(),
         E::ExpectedString => "expected text in double quotes, like \"Hello\"".into(),
@@ -395,8 +515,21 @@ impl fmt::Display for Diagnostic {
         if let Some(text) = &self.source_line {
             let number = self.line.to_string();
             let pad = " ".repeat(number.len());
-            let shown: String = text.chars().take(200).collect();
-            let caret_at = (self.col - 1).min(shown.chars().count());
+            // A long line is shown as a window around the spot, marked `…` where cut.
+            let chars: Vec<char> = text.chars().collect();
+            let spot = self.col - 1;
+            let from = if spot > 150 { spot - 100 } else { 0 };
+            let to = (from + 200).min(chars.len());
+            let mut shown: String = if from > 0 {
+                "…".into()
+            } else {
+                String::new()
+            };
+            shown.extend(&chars[from.min(to)..to]);
+            if to < chars.len() {
+                shown.push('…');
+            }
+            let caret_at = (spot - from + usize::from(from > 0)).min(shown.chars().count());
             let lead: String = shown
                 .chars()
                 .take(caret_at)
@@ -932,6 +1065,20 @@ mod tests {
         // A path that goes further than the file: the nearest enclosing item.
         assert_eq!(at(src, &reply(7)), (8, 82));
         assert_eq!(at(src, &r.field("missing").index(3)), (3, 1));
+    }
+
+    #[test]
+    fn a_long_line_is_shown_around_the_spot() {
+        let line = format!("{}X{}", "a".repeat(2000), "b".repeat(500));
+        let d = Diagnostic::at_line_col("a.ron", &line, 1, 2001, "here".into());
+        let shown = d.to_string();
+        let mut rows = shown.lines().skip(2);
+        let text = rows.next().unwrap().trim_start_matches("1 | ");
+        let caret = rows.next().unwrap().trim_start_matches("  | ");
+        assert!(text.starts_with('…') && text.ends_with('…'), "{shown}");
+        assert!(text.chars().count() < 250, "{shown}");
+        let under = caret.chars().count() - 1;
+        assert_eq!(text.chars().nth(under), Some('X'), "{shown}");
     }
 
     #[test]

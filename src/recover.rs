@@ -59,8 +59,60 @@ pub fn parse<T>(
         guessed: false,
         patches: Vec::new(),
     };
+    // Invisible characters where RON wants a blank or a name: reported, then read as
+    // blanks (one character for one, so no column moves).
+    let invisible = crate::diagnostic::invisible_characters(source);
+    for &(at, _) in invisible.iter().rev() {
+        let len = out.text[at..].chars().next().map_or(1, char::len_utf8);
+        out.text.replace_range(at..at + len, " ");
+    }
+    // One problem for a run of them side by side.
+    let mut runs: Vec<(usize, usize, &str)> = Vec::new();
+    for &(at, name) in &invisible {
+        match runs.last_mut() {
+            Some((_, end, n)) if *end == at && *n == name => {
+                *end = at + source[at..].chars().next().map_or(1, char::len_utf8);
+            }
+            _ => runs.push((
+                at,
+                at + source[at..].chars().next().map_or(1, char::len_utf8),
+                name,
+            )),
+        }
+    }
+    for (at, end, name) in runs {
+        let count = source[at..end].chars().count();
+        let message = if count == 1 {
+            format!(
+                "an invisible character ({name}) is here: delete it, and type a plain space \
+                 if one is needed"
+            )
+        } else {
+            format!(
+                "{count} invisible characters (each {name}) are here: delete them, and type \
+                 a plain space if one is needed"
+            )
+        };
+        out.errors
+            .push(Diagnostic::at_offset(path, source, Some(at), message));
+    }
     let mut last: Option<(usize, usize)> = None;
-    while out.errors.len() < MAX_PARSE_PROBLEMS {
+    loop {
+        if out.errors.len() >= MAX_PARSE_PROBLEMS {
+            if let Err(err) = parse(&out.text) {
+                let next = Diagnostic::from_ron(path, &out.text, &err);
+                if let Some(d) = out.remap(next, source) {
+                    out.errors.push(Diagnostic {
+                        message: format!(
+                            "stopped after {MAX_PARSE_PROBLEMS} problems, with more from here \
+                             on: fix these and run `validate` again"
+                        ),
+                        ..d
+                    });
+                }
+            }
+            break;
+        }
         let err = match parse(&out.text) {
             Ok(value) => {
                 out.value = Some(value);
@@ -174,7 +226,20 @@ fn fix(text: &str, err: &SpannedError) -> Option<Edit> {
         E::DuplicateStructField { .. } => blank_field(text, at),
         // `false` is what leaving a flag out means.
         E::ExpectedBoolean => neutral_value(text, at, "false", false),
-        E::ExpectedInteger | E::IntegerOutOfBounds => neutral_value(text, at, "0", true),
+        E::ExpectedInteger | E::IntegerOutOfBounds | E::InvalidIntegerDigit { .. } => {
+            neutral_value(text, at, "0", true)
+        }
+        // One value where a list belongs: the list of that one value is what was meant.
+        E::ExpectedArray => {
+            let end = value_end(text, at)?;
+            let value = &text[at..end];
+            (!value.contains('\n')).then(|| Edit {
+                start: at,
+                end,
+                with: format!("[{value}]"),
+                guess: false,
+            })
+        }
         E::ExpectedFloat => neutral_value(text, at, "0.0", true),
         E::ExpectedString => neutral_value(text, at, "\"\"", true),
         _ => None,
@@ -366,6 +431,26 @@ mod tests {
             got[1].contains("the file ends before the `(` on line 1"),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn past_the_limit_it_says_there_is_more() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Many {
+            texts: Vec<String>,
+        }
+        let items: Vec<String> = (0..30).map(|i| format!("  “t{i}”,")).collect();
+        let src = format!("(texts: [\n{}\n])", items.join("\n"));
+        let r = parse("t.ron", &src, |t| ron::from_str::<Many>(t));
+        assert_eq!(r.errors.len(), MAX_PARSE_PROBLEMS + 1);
+        let last = r.errors.last().unwrap();
+        assert!(
+            last.message.starts_with("stopped after 20 problems"),
+            "{}",
+            last.message
+        );
+        assert_eq!(last.line, 2 + MAX_PARSE_PROBLEMS, "{}", last.message);
     }
 
     #[test]

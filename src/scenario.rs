@@ -166,6 +166,28 @@ pub struct RawEnding {
     pub text: String,
 }
 
+/// How each condition is written, for messages about a condition written wrongly.
+pub const CONDITION_FORMS: &[(&str, &str)] = &[
+    ("band", "band(\"open\")"),
+    ("band_at_least", "band_at_least(\"guarded\")"),
+    ("band_at_most", "band_at_most(\"guarded\")"),
+    ("min_openness", "min_openness(60)"),
+    ("max_openness", "max_openness(40)"),
+    ("turn_at_least", "turn_at_least(3)"),
+    ("turn_at_most", "turn_at_most(8)"),
+    ("seen", "seen(\"concrete_plan\", 1)"),
+    ("not_seen", "not_seen(\"criticism\")"),
+    ("repeat", "repeat(2)"),
+    ("quiet_for", "quiet_for(\"criticism\", 3)"),
+    ("last_move", "last_move(\"pursuit\")"),
+    ("after_space_request", "after_space_request"),
+    ("mistake_streak", "mistake_streak(3)"),
+    ("practice_streak", "practice_streak(2)"),
+    ("revealed", "revealed(\"night-shifts\")"),
+    ("said_last", "said_last(\"night-shifts\")"),
+    ("not", "not(seen(\"criticism\", 1))"),
+];
+
 /// Conditions, written in snake_case: `band("open")`, `min_openness(60)`,
 /// `seen("concrete_plan", 1)`, `not(revealed("deadline"))`, ...
 #[derive(Debug, Clone, Deserialize)]
@@ -373,6 +395,8 @@ impl Scenario {
     /// (a misspelt name, a wrong kind of value), and the file is then validated as if they
     /// were fixed, unless a number or text had to be made up to read on.
     pub fn parse(path: &str, source: &str) -> Result<Scenario, Vec<Diagnostic>> {
+        // Some editors start a file with a byte-order mark; the author never sees it.
+        let source = source.strip_prefix('\u{feff}').unwrap_or(source);
         let options = ron::Options::default()
             .with_default_extension(ron::extensions::Extensions::IMPLICIT_SOME);
         let mut read =
@@ -1413,6 +1437,21 @@ fn condition(v: &mut Validator, raw: &RawCondition, at: &Loc, refs: &Refs) -> Op
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The forms shown in messages name every condition there is, and each parses.
+    #[test]
+    fn condition_forms_cover_every_condition_and_parse() {
+        let err = ron::from_str::<RawCondition>("no_such_condition").unwrap_err();
+        let ron::error::Error::NoSuchEnumVariant { expected, .. } = err.code else {
+            panic!("{err}");
+        };
+        let names: Vec<&str> = CONDITION_FORMS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(names, expected.to_vec());
+        for (name, form) in CONDITION_FORMS {
+            assert!(form.starts_with(name), "{form}");
+            ron::from_str::<RawCondition>(form).unwrap_or_else(|e| panic!("{form}: {e}"));
+        }
+    }
 
     /// Every reply of every built-in file (first talk and check-in) is located at its own
     /// literal, in file order: the locator reads the whole of each real file.

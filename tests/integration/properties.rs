@@ -37,6 +37,38 @@ fn transcript_text() -> &'static str {
     })
 }
 
+/// What a person writing a scenario by hand types by mistake.
+const SLIPS: &[&str] = &[
+    "“",
+    "”",
+    "‘",
+    "’",
+    "\"",
+    "(",
+    ")",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    "yes",
+    "fourteen",
+    "/*",
+    "//",
+    "r#\"",
+    "\\",
+    "é",
+    "\n",
+    "\u{a0}",
+    "\u{200b}",
+    "\u{feff}",
+    "partnr",
+    "seen(\"criticism\")",
+    "after_space_request()",
+    "not(band(\"open\"), repeat(2))",
+];
+
 /// A mutation of `base`: cut it, flip bytes, splice junk in.
 fn mutated(base: &'static str) -> impl Strategy<Value = String> {
     (
@@ -72,6 +104,33 @@ proptest! {
                 let shown = e.to_string();
                 prop_assert!(shown.starts_with("fuzz.ron:"));
                 prop_assert!(!shown.contains(char::from(0x1b)), "raw escape in {}", shown);
+            }
+        }
+    }
+
+    /// The slips a person makes writing a scenario by hand, several at once: the loader
+    /// reads on past some of them, and never panics or points outside the file.
+    #[test]
+    fn typing_slips_never_break_the_loader(
+        edits in proptest::collection::vec((any::<proptest::sample::Index>(), 0..SLIPS.len(), any::<bool>()), 1..6)
+    ) {
+        let mut src = SCENARIO.to_string();
+        for (at, slip, delete) in edits {
+            let mut i = at.index(src.len() + 1);
+            while !src.is_char_boundary(i) {
+                i -= 1;
+            }
+            match src[i..].chars().next() {
+                Some(c) if delete => src.replace_range(i..i + c.len_utf8(), ""),
+                _ => src.insert_str(i, SLIPS[slip]),
+            }
+        }
+        if let Err(errors) = Scenario::parse("fuzz.ron", &src) {
+            prop_assert!(!errors.is_empty());
+            let lines = src.split('\n').count();
+            for e in errors {
+                prop_assert!(e.line >= 1 && e.line <= lines && e.col >= 1, "{}", e);
+                prop_assert!(e.to_string().starts_with("fuzz.ron:"));
             }
         }
     }
