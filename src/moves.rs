@@ -89,7 +89,7 @@ impl Move {
             Move::Contempt => "Mistakes: contempt makes sharing unsafe (restored dialogue)",
             Move::Defensiveness => "Step 2: listen without defending",
             Move::Dismissing => "Mistakes: ignoring external factors",
-            Move::KitchenSinking => "Mistakes: kitchen sinking",
+            Move::KitchenSinking => "Mistakes: keep to the issue at hand, not past grievances",
             Move::Pursuit => "Mistakes: the pursuit/withdrawal cycle",
             Move::AssumingIntent => "Mistakes: assuming intent (expert 7: the stories we tell)",
             Move::IStatement => "Step 1: start with I-statements",
