@@ -703,7 +703,13 @@ pub fn explore_summary(sc: &Scenario, r: &crate::explore::ExploreReport) -> Stri
         let endings: Vec<String> = p
             .endings
             .iter()
-            .map(|(id, n)| format!("{} {:.0}%", one_line(id), pct(*n, p.sessions)))
+            .map(|(id, n)| {
+                let name = match id.as_str() {
+                    "turn_limit" => "turns ran out".to_string(),
+                    other => one_line(other),
+                };
+                format!("{name} {:.0}%", pct(*n, p.sessions))
+            })
             .collect();
         let _ = writeln!(
             s,
@@ -717,18 +723,34 @@ pub fn explore_summary(sc: &Scenario, r: &crate::explore::ExploreReport) -> Stri
     let all: usize = r.policies.iter().map(|(_, p)| p.sessions).sum();
     for rv in &sc.reveals {
         let n = r.reveals.get(&rv.id).copied().unwrap_or(0);
-        let _ = writeln!(
-            s,
-            "  reveal {:<24} drawn out in {:.0}% of sessions",
-            one_line(&rv.id),
-            pct(n, all)
-        );
+        if n == 0 {
+            let _ = writeln!(
+                s,
+                "  {}",
+                format!(
+                    "warning: reveal `{}` came out in none of the {all} sessions: check its conditions",
+                    one_line(&rv.id)
+                )
+                .yellow()
+            );
+        } else {
+            let _ = writeln!(
+                s,
+                "  reveal {:<24} came out in {:.0}% of sessions",
+                one_line(&rv.id),
+                pct(n, all)
+            );
+        }
     }
     for e in &r.endings_never {
         let _ = writeln!(
             s,
             "  {}",
-            format!("ending `{}` was never reached", one_line(e)).yellow()
+            format!(
+                "warning: ending `{}` was reached in none of the {all} sessions: check its conditions",
+                one_line(e)
+            )
+            .yellow()
         );
     }
     s

@@ -185,6 +185,33 @@ fn the_explorer_reports_endings_reveals_and_unheard_replies() {
         text.contains("reconnected"),
         "guide-following talks reach the good ending: {text}"
     );
+    assert!(!text.contains("turn_limit"), "said in words: {text}");
+    assert!(!text.contains("warning"), "{text}");
+
+    // An ending valid on paper that no simulated talk reaches is a warning.
+    let src = std::fs::read_to_string(root().join(FIXTURE))
+        .unwrap()
+        .replace(
+            "when: [band(\"open\"), seen(\"concrete_plan\", 1)]",
+            "when: [band(\"open\"), seen(\"concrete_plan\", 1), seen(\"playfulness\", 6)]",
+        );
+    let path = env.home().join("rare.ron");
+    std::fs::write(&path, src).unwrap();
+    let out = env
+        .cmd(&[
+            "validate",
+            "--explore",
+            "--sessions",
+            "50",
+            path.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    let text = stdout_of(&out);
+    assert!(
+        text.contains("warning: ending `reconnected` was reached in none of the 150 sessions"),
+        "{text}"
+    );
 }
 
 /// For every built-in scenario, a guide-following playthrough ends reconnected and a
