@@ -703,6 +703,17 @@ fn unwrap_newtype<'n>(mut node: &'n Node, step: &Step) -> &'n Node {
     node
 }
 
+/// Just past the RON value that starts at `at` (after blanks), if it reads as one value.
+pub(crate) fn value_end(source: &str, at: usize) -> Option<usize> {
+    let mut r = Reader {
+        s: source.as_bytes(),
+        src: source,
+        i: at,
+    };
+    r.value()?;
+    Some(r.i.min(source.len()))
+}
+
 /// A forgiving reader over RON that has already been parsed by `ron`: it never fails
 /// loudly, it just stops describing the file where it no longer understands it.
 struct Reader<'a> {

@@ -14,7 +14,7 @@
 //! May not: read or write files, print, or know what a scenario is (callers give the
 //! parse to run).
 
-use crate::diagnostic::{Diagnostic, offset_of};
+use crate::diagnostic::{Diagnostic, offset_of, value_end};
 use ron::error::{Error as E, SpannedError};
 
 /// At most this many problems from one file's parse: past that, fixing comes first.
@@ -231,7 +231,7 @@ fn fix(text: &str, err: &SpannedError) -> Option<Edit> {
         }
         // One value where a list belongs: the list of that one value is what was meant.
         E::ExpectedArray => {
-            let end = value_end(text, at)?;
+            let end = written_value_end(text, at)?;
             let value = &text[at..end];
             (!value.contains('\n')).then(|| Edit {
                 start: at,
@@ -285,7 +285,7 @@ fn straighten_quotes(text: &str, at: usize) -> Option<Edit> {
 
 /// A one-line value at `at` replaced by `with`.
 fn neutral_value(text: &str, at: usize, with: &str, guess: bool) -> Option<Edit> {
-    let end = value_end(text, at)?;
+    let end = written_value_end(text, at)?;
     if text[at..end].contains('\n') {
         return None;
     }
@@ -323,8 +323,10 @@ fn blank_field(text: &str, at: usize) -> Option<Edit> {
     })
 }
 
-/// Just past the value that starts at (or after blanks from) `at`.
-fn value_end(text: &str, at: usize) -> Option<usize> {
+/// Just past what the author wrote as the value at (or after blanks from) `at`: up to
+/// the comma, closing bracket or line end that ends it, so `minus 9` is one value here,
+/// where RON would read `minus` and stop.
+fn written_value_end(text: &str, at: usize) -> Option<usize> {
     let s = text.as_bytes();
     let mut i = at;
     while i < s.len() && s[i].is_ascii_whitespace() {
