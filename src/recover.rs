@@ -426,6 +426,16 @@ mod tests {
     }
 
     #[test]
+    fn a_value_written_in_words_is_one_problem() {
+        let got = problems("(name: \"a\", count: minus 9, loud: true)");
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert!(
+            got[0].starts_with("1:20: expected a whole number"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
     fn a_broken_bracket_stops_the_reading() {
         let got = problems("(nme: \"a\", count: 1, loud: true\n");
         assert_eq!(got.len(), 2, "{got:?}");
