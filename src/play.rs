@@ -32,6 +32,10 @@ pub struct PlayOptions {
 pub trait LineSource {
     /// The next line; `None` at end of input.
     fn next_line(&mut self, prompt: &str) -> io::Result<Option<String>>;
+
+    /// `line` may be kept for recalling later (the line editor's history). Not called for
+    /// a line that spoke of danger or self-harm: that is kept nowhere.
+    fn keep(&mut self, _line: &str) {}
 }
 
 /// Piped stdin (or any reader): one user line per input line. Bytes that are not UTF-8
@@ -113,7 +117,8 @@ const CTRL_C_NOTE: &str = "(line cleared: press Ctrl-C again, or Ctrl-D, to end 
 impl Repl {
     pub fn new(history: Option<std::path::PathBuf>) -> rustyline::Result<Repl> {
         let config = rustyline::Config::builder()
-            .auto_add_history(true)
+            // Lines are added by `keep`, once the session knows they may be.
+            .auto_add_history(false)
             .max_history_size(500)?
             .build();
         let mut editor = rustyline::DefaultEditor::with_config(config)?;
@@ -134,6 +139,14 @@ impl Repl {
 }
 
 impl LineSource for Repl {
+    fn keep(&mut self, line: &str) {
+        if self.editor.add_history_entry(line).unwrap_or(false)
+            && let Some(h) = &self.history
+        {
+            let _ = self.editor.append_history(h);
+        }
+    }
+
     fn next_line(&mut self, prompt: &str) -> io::Result<Option<String>> {
         use rustyline::error::ReadlineError;
         // After a first Ctrl-C the note leads the next prompt: the editor draws it once the
@@ -147,12 +160,7 @@ impl LineSource for Repl {
                 &after_ctrl_c
             };
             match self.editor.readline(shown) {
-                Ok(line) => {
-                    if let Some(h) = &self.history {
-                        let _ = self.editor.append_history(h);
-                    }
-                    return Ok(Some(line));
-                }
+                Ok(line) => return Ok(Some(line)),
                 Err(ReadlineError::Interrupted) => {
                     // Ctrl-C clears the line. Pressed on an empty line right after the
                     // note, it ends the talk properly; a line typed since is only cleared.
@@ -261,6 +269,7 @@ pub fn run(
             continue;
         }
         if let Some(cmd) = trimmed.strip_prefix('/') {
+            input.keep(&line);
             // `/quit please` is `/quit`: the command is the first word.
             let cmd = cmd
                 .split_whitespace()
@@ -326,7 +335,11 @@ pub fn run(
             out.flush()?;
             continue;
         }
-        match session.step(&line) {
+        let result = session.step(&line);
+        if !session.last_spoke_of_danger() {
+            input.keep(&line);
+        }
+        match result {
             StepResult::Turn(t) => {
                 record(&Event::Turn((*t).clone()), warn)?;
                 lock(transcript).if_interrupted = Some(interrupted_end(scenario, &session, clock));

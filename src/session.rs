@@ -109,6 +109,9 @@ pub struct Session<'a> {
     state: State,
     turns: Vec<Turn>,
     history: Vec<(State, usize)>,
+    /// The last line taken spoke of danger or self-harm (whether or not its note was
+    /// shown): such a line is kept nowhere it need not be.
+    last_spoke_of_danger: bool,
 }
 
 impl<'a> Session<'a> {
@@ -133,7 +136,13 @@ impl<'a> Session<'a> {
             },
             turns: Vec::new(),
             history: Vec::new(),
+            last_spoke_of_danger: false,
         }
+    }
+
+    /// Whether the last line given to `step` spoke of danger or self-harm.
+    pub fn last_spoke_of_danger(&self) -> bool {
+        self.last_spoke_of_danger
     }
 
     pub fn scenario(&self) -> &Scenario {
@@ -238,6 +247,7 @@ impl<'a> Session<'a> {
             return StepResult::Ended;
         }
         let ctx = self.context();
+        self.last_spoke_of_danger = cls.safety.is_some();
         if let Some(flag) = cls.safety.clone()
             && !self.state.safety_noted.contains(&flag.rule)
         {

@@ -51,6 +51,26 @@ fn a_line_gets_a_reply_why_explains_and_quit_scores() {
 }
 
 #[test]
+fn a_line_about_danger_is_not_kept_in_the_line_history() {
+    let env = Env::new();
+    let mut s = spawn(&env, &["play", FIXTURE, "--seed", "2"]);
+    s.expect("you> ").unwrap();
+    s.send_line("I miss our coffees.").unwrap();
+    s.expect("openness [").unwrap();
+    s.expect("you> ").unwrap();
+    s.send_line("I don't feel safe at home, he hit me last week.")
+        .unwrap();
+    s.expect("Stepping out of the rehearsal").unwrap();
+    s.expect("you> ").unwrap();
+    s.send_line("/quit").unwrap();
+    s.expect("Scorecard: ").unwrap();
+    s.expect(expectrl::Eof).unwrap();
+    let text = std::fs::read_to_string(env.home().join("history.txt")).expect("history file");
+    assert!(text.contains("I miss our coffees."), "{text}");
+    assert!(!text.contains("hit me"), "{text}");
+}
+
+#[test]
 fn ctrl_c_clears_the_line_and_ctrl_d_ends_with_the_scorecard() {
     let env = Env::new();
     let mut s = spawn(&env, &["play", FIXTURE, "--seed", "2"]);
