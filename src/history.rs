@@ -69,7 +69,10 @@ pub fn scan(dir: &Path) -> (Vec<Entry>, Vec<String>) {
 pub fn trends(entries: &[Entry]) -> Vec<(String, Vec<u32>)> {
     let mut out: Vec<(String, Vec<u32>)> = Vec::new();
     for e in entries {
-        let Some(score) = e.score else { continue };
+        // A talk ended before anything was said has no score worth a trend.
+        let Some(score) = e.score.filter(|_| e.turns > 0) else {
+            continue;
+        };
         let key = if e.check_in {
             format!("{} check-in", e.scenario)
         } else {

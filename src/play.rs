@@ -365,10 +365,10 @@ pub fn run(
                     writeln!(
                         out,
                         "{}",
-                        json!({"type": "safety", "rule": flag.rule, "note": render::SAFETY_NOTE})
+                        json!({"type": "safety", "rule": flag.rule, "note": render::safety_note(&flag.rule)})
                     )?;
                 } else {
-                    writeln!(out, "\n{}\n", render::SAFETY_NOTE)?;
+                    writeln!(out, "\n{}\n", render::safety_note_wrapped(&flag.rule))?;
                 }
             }
             StepResult::Empty | StepResult::Ended => {}
@@ -410,10 +410,15 @@ pub fn run(
         )?;
     } else {
         write!(out, "{}", render::ending(scenario, &end))?;
-        if session.safety_noted() {
-            writeln!(out, "\n{}", render::SAFETY_BEFORE_SCORE)?;
+        if session.safety_noted() && !session.turns().is_empty() {
+            writeln!(out, "\n{}", render::safety_before_score())?;
         }
-        write!(out, "{}", render::scorecard(scenario, &card))?;
+        if session.turns().is_empty() {
+            // A score of a talk that never started would only read as a judgement.
+            writeln!(out, "\n{}", render::NOTHING_TO_SCORE)?;
+        } else {
+            write!(out, "{}", render::scorecard(scenario, &card))?;
+        }
     }
     out.flush()?;
     Ok(Outcome {

@@ -45,14 +45,45 @@ fn wrap_at(text: &str, indent: &str, width: usize) -> String {
     textwrap::fill(text, opts)
 }
 
-/// The note shown when a line speaks of danger or self-harm: once for each kind.
-pub const SAFETY_NOTE: &str = "\
-Stepping out of the rehearsal for a moment. What you just wrote sounds like it may be \
-about your safety, or about hurting yourself. This is a practice tool, and it cannot help \
-with that. If you are in danger right now, please contact your local emergency services. \
-A counsellor, or a domestic-violence or crisis support line in your country, can listen \
-and help you think through what to do next. You matter more than this rehearsal.\n\
-You can go on with the rehearsal by typing your next line, or end it with /quit.";
+/// The note shown when a line speaks of danger or self-harm: once for each kind, worded
+/// for the kind (`rule` is the safety rule that matched).
+pub fn safety_note(rule: &str) -> String {
+    let (what, who) = match rule {
+        "safety.violence" => (
+            "someone may be hurting you, or that you may not be safe",
+            "A domestic-violence support line in your country",
+        ),
+        "safety.self-harm" => (
+            "it may be about hurting yourself",
+            "A crisis line or a counsellor in your country",
+        ),
+        _ => (
+            "it may be about your safety",
+            "A counsellor, or a crisis or domestic-violence support line in your country,",
+        ),
+    };
+    format!(
+        "Stepping out of the rehearsal for a moment. What you just wrote sounds like {what}. \
+         This is a practice tool, and it cannot help with that. If you are in danger right \
+         now, please contact your local emergency services. {who} can listen and help you \
+         think through what to do next. You matter more than this rehearsal.\n\
+         You can go on with the rehearsal by typing your next line, or end it with /quit."
+    )
+}
+
+/// `safety_note` wrapped for the terminal.
+pub fn safety_note_wrapped(rule: &str) -> String {
+    wrap(&safety_note(rule), "")
+}
+
+/// Said instead of a scorecard when the talk ended before the user said anything.
+pub const NOTHING_TO_SCORE: &str = "The talk itself never started, so there is nothing to score. Start again whenever you \
+     are ready.";
+
+/// `SAFETY_BEFORE_SCORE` wrapped for the terminal.
+pub fn safety_before_score() -> String {
+    wrap(SAFETY_BEFORE_SCORE, "")
+}
 
 /// Said before the scorecard of a session in which the safety note was shown: a score
 /// should not be the last word after that.
@@ -100,8 +131,12 @@ pub fn brief(sc: &Scenario, seed: u64, interactive: bool) -> String {
         let _ = writeln!(
             s,
             "{}\n",
-            "Type what you would say, one line at a time. /help lists commands; /quit ends the talk."
-                .dimmed()
+            wrap(
+                "Type what you would say, one line at a time. /help lists commands; /quit ends \
+                 the talk.",
+                ""
+            )
+            .dimmed()
         );
     }
     let _ = writeln!(s, "{}", partner_says(sc, &sc.opening));
@@ -521,12 +556,8 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
         } else {
             points.normal()
         };
-        let _ = writeln!(
-            s,
-            "  {points}  {}: {}",
-            visible(&p.label),
-            visible(&p.detail)
-        );
+        let line = format!("  {points}  {}: {}", visible(&p.label), visible(&p.detail));
+        let _ = writeln!(s, "{}", wrap(&line, "          "));
     }
     s
 }

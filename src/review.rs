@@ -316,7 +316,7 @@ fn text(r: &Review<'_>) -> String {
     }
     if let Some(card) = r.scorecard {
         if !r.transcript.safety_notes.is_empty() {
-            let _ = writeln!(s, "\n{}", render::SAFETY_BEFORE_SCORE);
+            let _ = writeln!(s, "\n{}", render::safety_before_score());
         }
         s.push_str(&render::scorecard_for(r.partner(), card));
     }

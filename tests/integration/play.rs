@@ -269,3 +269,33 @@ fn a_talk_without_danger_gets_no_safety_reminder() {
     assert!(text.contains("Scorecard:"), "{text}");
     assert!(!text.contains("your safety"), "{text}");
 }
+
+#[test]
+fn a_talk_ended_before_a_word_is_not_scored_or_trended() {
+    let env = Env::new();
+    for input in [
+        "I miss you and I want to understand what is going on.\n",
+        "",
+    ] {
+        let out = env
+            .cmd(&["play", FIXTURE, "--seed", "1"])
+            .write_stdin(input)
+            .output()
+            .unwrap();
+        let text = stdout_of(&out);
+        if input.is_empty() {
+            assert!(text.contains("nothing to score"), "{text}");
+            assert!(!text.contains("Scorecard:"), "{text}");
+        }
+    }
+    let history = stdout_of(&env.cmd(&["history"]).output().unwrap());
+    assert_eq!(
+        history.matches(".jsonl").count(),
+        2,
+        "both talks are listed: {history}"
+    );
+    assert!(
+        history.contains(" 1 session,"),
+        "the empty talk is left out of the trend: {history}"
+    );
+}
