@@ -244,6 +244,9 @@ fn each_kind_of_danger_steps_out_of_the_role_once() {
         2,
         "once for violence, once for self-harm: {text}"
     );
+    // Each worded for what was written.
+    assert!(text.contains("someone may be hurting you"), "{text}");
+    assert!(text.contains("about hurting yourself"), "{text}");
     assert!(
         text.contains("after 1 turn."),
         "the repeated violence line was played: {text}"
