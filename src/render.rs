@@ -175,7 +175,7 @@ pub fn meter(sc: &Scenario, openness: i32, delta: i32) -> String {
     format!(
         "  {} [{bar}] {openness} {} {delta}",
         "openness".dimmed(),
-        visible(band)
+        readable_id(band)
     )
 }
 
@@ -361,7 +361,7 @@ pub fn why(sc: &Scenario, t: &Turn, rules: &[Rule]) -> String {
             "  Openness {} → {} ({}).",
             t.openness_before,
             t.openness,
-            visible(&t.band)
+            readable_id(&t.band)
         ),
         "    ",
     );
@@ -426,7 +426,7 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
         if card.turns == 1 { "" } else { "s" },
         one_line(partner),
         card.final_openness,
-        visible(&card.band),
+        readable_id(&card.band),
         card.openness_curve
             .first()
             .copied()
@@ -651,7 +651,7 @@ pub fn history(entries: &[crate::history::Entry]) -> String {
         .max(18);
     let outcomes: Vec<String> = entries
         .iter()
-        .map(|e| one_line(e.outcome.as_deref().unwrap_or("(interrupted)")))
+        .map(|e| readable_id(e.outcome.as_deref().unwrap_or("(interrupted)")))
         .collect();
     let outcome_w = outcomes
         .iter()

@@ -266,7 +266,7 @@ fn text(r: &Review<'_>) -> String {
             "  openness {} → {} ({}){}",
             t.openness_before,
             t.openness,
-            one_line(&t.band),
+            readable_id(&t.band),
             t.reveal
                 .as_ref()
                 .map(|id| format!(" · drew out: {}", readable_id(id)))
@@ -291,7 +291,7 @@ fn text(r: &Review<'_>) -> String {
                     one_line(r.partner()),
                     one_line(&w.partner),
                     w.openness,
-                    one_line(&w.band)
+                    readable_id(&w.band)
                 );
             }
         }
@@ -471,7 +471,7 @@ mod tests {
         assert!(html.contains("&lt;i&gt;Okay&lt;/i&gt;"), "{html}");
         assert!(html.contains("<em class=\"action\">nods</em>"), "{html}");
         assert!(
-            html.contains("<code>&lt;r&gt;</code>"),
+            html.contains("holding back: &lt;r&gt;</p>"),
             "the reveal: {html}"
         );
         assert!(html.contains("No scorecard"), "{html}");

@@ -9,7 +9,7 @@ use crate::moves::{Kind, Move};
 use crate::render::sparkline;
 use crate::score::Scorecard;
 use crate::session::Turn;
-use crate::term::{one_line, visible};
+use crate::term::{one_line, readable_id, visible};
 use std::fmt::Write;
 
 /// Escape text for HTML content and attribute values, with controls made visible.
@@ -296,7 +296,7 @@ fn summary(s: &mut String, r: &Review<'_>) {
         let _ = writeln!(
             s,
             "<p>Outcome: <strong>{}</strong>{kind}<br>after {} turn{}</p>",
-            esc1(&card.outcome),
+            esc(&readable_id(&card.outcome)),
             card.turns,
             if card.turns == 1 { "" } else { "s" }
         );
@@ -460,7 +460,7 @@ fn chart(s: &mut String, r: &Review<'_>) {
             t.openness_before,
             t.openness,
             signed(t.openness - t.openness_before),
-            one_line(&t.band)
+            readable_id(&t.band)
         );
         let shape = match kind {
             "mistake" => format!(
@@ -512,7 +512,7 @@ fn chart(s: &mut String, r: &Review<'_>) {
             "<tr><td><a href=\"#turn-{n}\">{n}</a></td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             t.openness,
             signed(t.openness - t.openness_before),
-            esc1(&t.band),
+            esc(&readable_id(&t.band)),
             names.join(", "),
             n = t.n
         );
@@ -618,7 +618,7 @@ fn turn_card(s: &mut String, r: &Review<'_>, t: &Turn, undone: bool, undone_seen
         t.openness_before,
         t.openness,
         delta_span(t.openness - t.openness_before),
-        esc1(&t.band)
+        esc(&readable_id(&t.band))
     );
     let _ = writeln!(s, "</header>");
     let _ = writeln!(
@@ -649,8 +649,8 @@ fn turn_card(s: &mut String, r: &Review<'_>, t: &Turn, undone: bool, undone_seen
     if let Some(id) = &t.reveal {
         let _ = writeln!(
             s,
-            "<p class=\"reveal\">You drew out something {partner} was holding back: <code>{}</code></p>",
-            esc1(id)
+            "<p class=\"reveal\">You drew out something {partner} was holding back: {}</p>",
+            esc(&readable_id(id))
         );
     }
     if !undone {
@@ -677,7 +677,7 @@ fn turn_card(s: &mut String, r: &Review<'_>, t: &Turn, undone: bool, undone_seen
                 "<div class=\"try whatif\"><p><strong>What if:</strong> {partner} would have said “{}” <span class=\"muted\">(openness {}, {})</span></p></div>",
                 partner_line(&w.partner),
                 w.openness,
-                esc1(&w.band)
+                esc(&readable_id(&w.band))
             );
         }
     }
@@ -696,11 +696,11 @@ fn scorecard(s: &mut String, r: &Review<'_>, card: &Scorecard) {
     let _ = writeln!(
         s,
         "<p>Outcome: <strong>{}</strong>{kind} after {} turn{}. {partner}'s openness: {}/100 ({}), from {} at the start.</p>",
-        esc1(&card.outcome),
+        esc(&readable_id(&card.outcome)),
         card.turns,
         if card.turns == 1 { "" } else { "s" },
         card.final_openness,
-        esc1(&card.band),
+        esc(&readable_id(&card.band)),
         card.openness_curve
             .first()
             .copied()
@@ -766,7 +766,7 @@ fn scorecard(s: &mut String, r: &Review<'_>, card: &Scorecard) {
         let ids: Vec<String> = card
             .revealed
             .iter()
-            .map(|id| format!("<code>{}</code>", esc1(id)))
+            .map(|id| esc(&readable_id(id)))
             .collect();
         let _ = writeln!(
             s,

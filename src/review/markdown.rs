@@ -11,7 +11,7 @@ use crate::moves::{Kind, Move};
 use crate::render::sparkline;
 use crate::score::Scorecard;
 use crate::session::Turn;
-use crate::term::one_line;
+use crate::term::{one_line, readable_id};
 use std::fmt::Write;
 
 /// Escape text for Markdown: on one line, controls made visible, and every character that
@@ -269,7 +269,7 @@ fn chart(s: &mut String, r: &Review<'_>) {
             t.n,
             t.openness,
             signed(t.openness - t.openness_before),
-            esc(&t.band),
+            esc(&readable_id(&t.band)),
             names.join(", ")
         );
     }
@@ -305,7 +305,7 @@ fn turn_section(s: &mut String, r: &Review<'_>, t: &Turn, undone: bool) {
     let reveal = t
         .reveal
         .as_deref()
-        .map(|id| format!(" · drew out {}", code(id)))
+        .map(|id| format!(" · drew out {}", esc(&readable_id(id))))
         .unwrap_or_default();
     let _ = writeln!(
         s,
@@ -313,7 +313,7 @@ fn turn_section(s: &mut String, r: &Review<'_>, t: &Turn, undone: bool) {
         t.openness_before,
         t.openness,
         signed(t.openness - t.openness_before),
-        esc(&t.band)
+        esc(&readable_id(&t.band))
     );
     if undone {
         return;
@@ -334,7 +334,7 @@ fn turn_section(s: &mut String, r: &Review<'_>, t: &Turn, undone: bool) {
             "> **What if:** {partner} would have said “{}” (openness {}, {})\n",
             partner_line(&w.partner),
             w.openness,
-            esc(&w.band)
+            esc(&readable_id(&w.band))
         );
     }
 }
@@ -350,11 +350,11 @@ fn scorecard(s: &mut String, r: &Review<'_>, card: &Scorecard) {
     let _ = writeln!(
         s,
         "Outcome: **{}**{kind} after {} turn{}. {partner}'s openness: {}/100 ({}), from {} at the start.\n",
-        esc(&card.outcome),
+        esc(&readable_id(&card.outcome)),
         card.turns,
         if card.turns == 1 { "" } else { "s" },
         card.final_openness,
-        esc(&card.band),
+        esc(&readable_id(&card.band)),
         card.openness_curve
             .first()
             .copied()
@@ -410,7 +410,11 @@ fn scorecard(s: &mut String, r: &Review<'_>, card: &Scorecard) {
     let _ = writeln!(s);
 
     if card.reveals_total > 0 {
-        let ids: Vec<String> = card.revealed.iter().map(|id| code(id)).collect();
+        let ids: Vec<String> = card
+            .revealed
+            .iter()
+            .map(|id| esc(&readable_id(id)))
+            .collect();
         let _ = writeln!(
             s,
             "You drew out {} of {} things {partner} was holding back{}\n",

@@ -149,7 +149,7 @@ fn markdown_shows_turns_moves_advice_chart_and_scorecard() {
         "| turn | openness | change | band | moves |",
         "(taken back with /undo)",
         "**Try instead**",
-        "drew out `night-shifts`",
+        "drew out night shifts",
         "## Scorecard: ",
         "### The guide's seven steps",
         "### How the score adds up",
