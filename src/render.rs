@@ -688,9 +688,14 @@ pub fn history(entries: &[crate::history::Entry]) -> String {
             c if c < 0 => format!("down {}", -c).red(),
             _ => "steady".normal(),
         };
+        let change = if scores.len() == 1 {
+            format!("{first}")
+        } else {
+            format!("{first} → {last} ({arrow})")
+        };
         let _ = writeln!(
             s,
-            "  {:<name_w$} {:<spark_w$}  {}, {first} → {last} ({arrow})",
+            "  {:<name_w$} {:<spark_w$}  {}, {change}",
             one_line(id),
             sparkline(&values),
             plural(scores.len(), "session"),
@@ -857,6 +862,9 @@ mod tests {
         let counts: Vec<_> = trend.lines().filter_map(|l| col(l, " session")).collect();
         assert_eq!(counts.len(), 2, "{out}");
         assert_eq!(counts[0], counts[1], "{out}");
+        // One session has no change to speak of.
+        assert!(trend.contains("1 session, 17\n"), "{out}");
+        assert!(trend.contains("2 sessions, 80 → 32 (down 48)"), "{out}");
     }
 
     #[test]
