@@ -485,7 +485,13 @@ pub fn scorecard_for(partner: &str, card: &Scorecard) -> String {
     }
     if !card.advice.is_empty() {
         let _ = writeln!(s, "\n{}", "Better phrasings".bold());
-        for a in &card.advice {
+        // Two mistakes in one line can share a rewrite: it is offered once.
+        let mut offered = std::collections::HashSet::new();
+        for a in card
+            .advice
+            .iter()
+            .filter(|a| offered.insert((a.turn, &a.rewrite)))
+        {
             let _ = writeln!(
                 s,
                 "{}",
@@ -832,6 +838,24 @@ Anything else you type is said to the other person. Ctrl-C clears the line.";
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rewrite_shared_by_two_mistakes_is_offered_once() {
+        colored::control::set_override(false);
+        let sc = crate::builtin::get("work-deadline").unwrap();
+        let mut card = crate::score::score(&sc, &[], None);
+        for mv in [Move::Criticism, Move::Contempt] {
+            card.advice.push(crate::score::TurnAdvice {
+                turn: 3,
+                mv,
+                step: 1,
+                advice: format!("about {mv}"),
+                rewrite: "I miss you.".into(),
+            });
+        }
+        let out = scorecard(&sc, &card);
+        assert_eq!(out.matches("try \"I miss you.\"").count(), 1, "{out}");
+    }
 
     #[test]
     fn history_columns_line_up() {
