@@ -229,6 +229,7 @@ impl<'a> Session<'a> {
 
     /// The user says `line`.
     pub fn step(&mut self, line: &str) -> StepResult {
+        self.last_spoke_of_danger = false;
         if self.state.end.is_some() {
             return StepResult::Ended;
         }
