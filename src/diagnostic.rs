@@ -234,6 +234,22 @@ fn condition_form(
 /// Characters that look like a blank or like nothing, outside texts and comments, with
 /// what to call them: RON reads them as neither, and the author cannot see them.
 pub(crate) fn invisible_characters(source: &str) -> Vec<(usize, &'static str)> {
+    let name = |c: char| match c {
+        '\u{a0}' => Some("a no-break space"),
+        '\u{202f}' => Some("a narrow no-break space"),
+        '\u{2000}'..='\u{200a}' | '\u{205f}' | '\u{3000}' => Some("a typographic space"),
+        '\u{200b}' => Some("a zero-width space"),
+        '\u{200c}' | '\u{200d}' => Some("a zero-width joiner"),
+        '\u{2060}' => Some("a word joiner"),
+        '\u{feff}' => Some("a byte-order mark"),
+        '\u{2028}' | '\u{2029}' => Some("a line separator"),
+        _ => None,
+    };
+    // Every scenario load (the built-ins at start-up too) comes here: only a file that
+    // has such a character at all is read for where its texts and comments are.
+    if source.is_ascii() || !source.chars().any(|c| name(c).is_some()) {
+        return Vec::new();
+    }
     let lexed = lex(source, source.len());
     let inside = |i: usize| {
         lexed
@@ -244,20 +260,7 @@ pub(crate) fn invisible_characters(source: &str) -> Vec<(usize, &'static str)> {
     };
     source
         .char_indices()
-        .filter_map(|(i, c)| {
-            let name = match c {
-                '\u{a0}' => "a no-break space",
-                '\u{202f}' => "a narrow no-break space",
-                '\u{2000}'..='\u{200a}' | '\u{205f}' | '\u{3000}' => "a typographic space",
-                '\u{200b}' => "a zero-width space",
-                '\u{200c}' | '\u{200d}' => "a zero-width joiner",
-                '\u{2060}' => "a word joiner",
-                '\u{feff}' => "a byte-order mark",
-                '\u{2028}' | '\u{2029}' => "a line separator",
-                _ => return None,
-            };
-            (!inside(i)).then_some((i, name))
-        })
+        .filter_map(|(i, c)| name(c).filter(|_| !inside(i)).map(|n| (i, n)))
         .collect()
 }
 

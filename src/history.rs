@@ -64,6 +64,17 @@ pub fn scan(dir: &Path) -> (Vec<Entry>, Vec<String>) {
     (entries, problems)
 }
 
+impl Entry {
+    /// Which talk this was: the scenario's id, or `ID check-in` for its follow-up.
+    pub fn talk(&self) -> String {
+        if self.check_in {
+            format!("{} check-in", self.scenario)
+        } else {
+            self.scenario.clone()
+        }
+    }
+}
+
 /// Per scenario, in order of first appearance: the scores of its finished sessions.
 /// Check-ins are a different talk, so they make a trend of their own (`ID check-in`).
 pub fn trends(entries: &[Entry]) -> Vec<(String, Vec<u32>)> {
@@ -73,11 +84,7 @@ pub fn trends(entries: &[Entry]) -> Vec<(String, Vec<u32>)> {
         let Some(score) = e.score.filter(|_| e.turns > 0) else {
             continue;
         };
-        let key = if e.check_in {
-            format!("{} check-in", e.scenario)
-        } else {
-            e.scenario.clone()
-        };
+        let key = e.talk();
         match out.iter_mut().find(|(id, _)| *id == key) {
             Some((_, v)) => v.push(score),
             None => out.push((key, vec![score])),

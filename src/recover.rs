@@ -62,22 +62,16 @@ pub fn parse<T>(
     // Invisible characters where RON wants a blank or a name: reported, then read as
     // blanks (one character for one, so no column moves).
     let invisible = crate::diagnostic::invisible_characters(source);
+    let char_end = |at: usize| at + source[at..].chars().next().map_or(1, char::len_utf8);
     for &(at, _) in invisible.iter().rev() {
-        let len = out.text[at..].chars().next().map_or(1, char::len_utf8);
-        out.text.replace_range(at..at + len, " ");
+        out.text.replace_range(at..char_end(at), " ");
     }
     // One problem for a run of them side by side.
     let mut runs: Vec<(usize, usize, &str)> = Vec::new();
     for &(at, name) in &invisible {
         match runs.last_mut() {
-            Some((_, end, n)) if *end == at && *n == name => {
-                *end = at + source[at..].chars().next().map_or(1, char::len_utf8);
-            }
-            _ => runs.push((
-                at,
-                at + source[at..].chars().next().map_or(1, char::len_utf8),
-                name,
-            )),
+            Some((_, end, n)) if *end == at && *n == name => *end = char_end(at),
+            _ => runs.push((at, char_end(at), name)),
         }
     }
     for (at, end, name) in runs {

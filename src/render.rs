@@ -635,16 +635,7 @@ pub fn history(entries: &[crate::history::Entry]) -> String {
         return s;
     }
     let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
-    let names: Vec<String> = entries
-        .iter()
-        .map(|e| {
-            one_line(&if e.check_in {
-                format!("{} check-in", e.scenario)
-            } else {
-                e.scenario.clone()
-            })
-        })
-        .collect();
+    let names: Vec<String> = entries.iter().map(|e| one_line(&e.talk())).collect();
     let trends = crate::history::trends(entries);
     // Columns as wide as their widest entry, so every row lines up.
     let name_w = names
