@@ -13,7 +13,7 @@
 
 use crate::moves::{Kind, Move};
 use crate::rules::{Label, Rule, RuleSet, When};
-use crate::text::{Normalized, normalize};
+use crate::text::{Normalized, normalize, normalize_into};
 use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use regex::{Regex, RegexBuilder};
 use regex_automata::{Anchored, Input, hybrid};
@@ -698,6 +698,8 @@ struct Scratch {
     shadow: shadow::Shadow,
     found: Vec<(usize, usize, usize)>,
     caches: Caches,
+    /// The line, normalised.
+    norm: Normalized,
 }
 
 thread_local! {
@@ -826,10 +828,22 @@ impl Classifier {
     }
 
     fn classify_with(&self, line: &str, ctx: Context, s: &mut Scratch) -> Classification {
+        let mut norm = std::mem::take(&mut s.norm);
+        normalize_into(line, &self.inner.rules.substitutions, &mut norm);
+        let out = self.classify_normalized(&norm, ctx, s);
+        s.norm = norm;
+        out
+    }
+
+    fn classify_normalized(
+        &self,
+        norm: &Normalized,
+        ctx: Context,
+        s: &mut Scratch,
+    ) -> Classification {
         let inner = &*self.inner;
         let rules = &inner.rules.rules;
         let engine = inner.engine();
-        let norm = self.normalize(line);
         let text = norm.text.as_str();
         engine.prefilter.candidates(text, s);
         s.found.clear();

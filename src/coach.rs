@@ -5,10 +5,9 @@
 //! a different rewrite from one about work), with a general fallback per move.
 
 use crate::moves::{Kind, Move, Step};
-use crate::text::normalize;
+use crate::text::{Substitutions, normalize};
 use regex::Regex;
 use serde::Deserialize;
-use std::collections::HashMap;
 
 /// The coaching file shipped inside the binary.
 pub const BUILTIN_COACH: &str = include_str!("../rules/coach.ron");
@@ -128,11 +127,11 @@ pub struct HintState {
 pub struct Pending {
     ready: std::sync::OnceLock<Coach>,
     building: std::sync::Mutex<Option<std::thread::JoinHandle<Coach>>>,
-    substitutions: HashMap<String, String>,
+    substitutions: Substitutions,
 }
 
 impl Pending {
-    pub fn builtin(substitutions: &HashMap<String, String>) -> Pending {
+    pub fn builtin(substitutions: &Substitutions) -> Pending {
         let subs = substitutions.clone();
         let building = std::thread::Builder::new()
             .name("coach".into())
@@ -164,16 +163,16 @@ impl Pending {
 pub struct Coach {
     rewrites: Vec<Rewrite>,
     hints: Vec<(HintWhen, Vec<String>)>,
-    substitutions: HashMap<String, String>,
+    substitutions: Substitutions,
 }
 
 impl Coach {
     /// The built-in coaching data. It is tested, so a failure here is a build defect.
-    pub fn builtin(substitutions: &HashMap<String, String>) -> Coach {
+    pub fn builtin(substitutions: &Substitutions) -> Coach {
         Coach::parse(BUILTIN_COACH, substitutions).expect("built-in rules/coach.ron is valid")
     }
 
-    pub fn parse(source: &str, substitutions: &HashMap<String, String>) -> Result<Coach, String> {
+    pub fn parse(source: &str, substitutions: &Substitutions) -> Result<Coach, String> {
         let raw: RawCoach = ron::from_str(source).map_err(|e| format!("rules/coach.ron:{e}"))?;
         let mut rewrites = Vec::new();
         for r in raw.rewrites {

@@ -327,7 +327,6 @@ fn text(r: &Review<'_>) -> String {
 mod tests {
     use super::*;
     use crate::moves::Move;
-    use std::collections::HashMap;
 
     fn mm(mv: Move, start: usize, end: usize) -> MoveMatch {
         MoveMatch {
@@ -437,7 +436,7 @@ mod tests {
     #[test]
     fn every_format_neutralises_a_hostile_transcript_and_shows_what_if() {
         let t = transcript("You never <script>alert(1)</script>\u{1b}[2J");
-        let coach = Coach::builtin(&HashMap::new());
+        let coach = Coach::builtin(&crate::text::Substitutions::default());
         let advice = coach
             .advise(Move::Criticism, &t.turns[0].0.user, "Jo")
             .unwrap();

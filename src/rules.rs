@@ -106,7 +106,7 @@ pub struct Rule {
 /// Every rule, with the word classes and substitutions they rely on.
 #[derive(Debug, Clone)]
 pub struct RuleSet {
-    pub substitutions: HashMap<String, String>,
+    pub substitutions: crate::text::Substitutions,
     pub classes: BTreeMap<String, Vec<String>>,
     pub rules: Vec<Rule>,
 }

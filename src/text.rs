@@ -8,6 +8,11 @@
 
 use std::collections::HashMap;
 
+/// Whole-word substitutions, keys in canonical lower case ("dont" → "don't"). Looked up
+/// once per word of every line: hashed with foldhash, not the standard library's SipHash
+/// (the keys come from the rule file, so there is nothing to defend against).
+pub type Substitutions = HashMap<String, String, foldhash::fast::FixedState>;
+
 /// A line in canonical form, with a map back to the original bytes.
 #[derive(Debug, Clone, Default)]
 pub struct Normalized {
@@ -48,10 +53,42 @@ impl Normalized {
         };
         (s, e.max(s))
     }
+
+    /// Push one ASCII byte, from the original span `span`.
+    fn push_byte(&mut self, b: u8, span: (usize, usize)) {
+        self.text.push(char::from(b));
+        self.origin.push(span);
+    }
+
+    fn push(&mut self, c: char, span: (usize, usize)) {
+        let before = self.text.len();
+        self.text.push(c);
+        for _ in before..self.text.len() {
+            self.origin.push(span);
+        }
+    }
+
+    fn push_str(&mut self, s: &str, span: (usize, usize)) {
+        self.text.push_str(s);
+        self.origin.extend(std::iter::repeat_n(span, s.len()));
+    }
+
+    fn last(&self) -> Option<u8> {
+        self.text.as_bytes().last().copied()
+    }
 }
 
 fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '\'' || c == '\u{2019}' || c == '\u{2018}'
+}
+
+/// [`is_word_char`] for the byte starting a character: ASCII bytes answer at once, the
+/// first byte of a multi-byte character needs the character.
+fn starts_word(line: &str, i: usize) -> bool {
+    match line.as_bytes()[i] {
+        b if b.is_ascii() => b.is_ascii_alphanumeric() || b == b'\'',
+        _ => line[i..].chars().next().is_some_and(is_word_char),
+    }
 }
 
 fn canonical_char(c: char) -> Option<char> {
@@ -64,113 +101,132 @@ fn canonical_char(c: char) -> Option<char> {
     })
 }
 
-struct Builder {
-    out: String,
-    origin: Vec<(usize, usize)>,
-}
-
-impl Builder {
-    fn push(&mut self, c: char, span: (usize, usize)) {
-        let before = self.out.len();
-        self.out.push(c);
-        for _ in before..self.out.len() {
-            self.origin.push(span);
-        }
-    }
-
-    fn push_str(&mut self, s: &str, span: (usize, usize)) {
-        self.out.push_str(s);
-        self.origin.extend(std::iter::repeat_n(span, s.len()));
-    }
-
-    fn last(&self) -> Option<char> {
-        self.out.chars().next_back()
-    }
-}
-
 /// Normalise `line` using the word `substitutions` (keys in canonical lower case).
-pub fn normalize(line: &str, substitutions: &HashMap<String, String>) -> Normalized {
-    let mut b = Builder {
-        out: String::with_capacity(line.len() + 8),
-        origin: Vec::with_capacity(line.len() + 8),
-    };
-    let mut iter = line.char_indices().peekable();
+pub fn normalize(line: &str, substitutions: &Substitutions) -> Normalized {
+    let mut out = Normalized::default();
+    normalize_into(line, substitutions, &mut out);
+    out
+}
+
+/// [`normalize`] into `out`, reusing its buffers: what the classifier calls per line.
+/// ASCII, nearly every byte typed, takes a byte at a time; any other character the
+/// general path (which `reference::normalize` checks in the tests).
+pub fn normalize_into(line: &str, substitutions: &Substitutions, out: &mut Normalized) {
+    out.text.clear();
+    out.origin.clear();
+    out.text.reserve(line.len() + 8);
+    out.origin.reserve(line.len() + 8);
+    out.original_len = line.len();
+    let bytes = line.as_bytes();
     let mut word = String::new();
-    while let Some((i, c)) = iter.next() {
-        if is_word_char(c) {
+    let mut i = 0;
+    while i < line.len() {
+        if starts_word(line, i) {
             // Gather the whole word; quotes around it ('fine', 'u') are not part of it.
             let start = i;
-            let mut end = i + c.len_utf8();
-            while let Some(&(j, d)) = iter.peek() {
-                if !is_word_char(d) {
-                    break;
-                }
-                end = j + d.len_utf8();
-                iter.next();
+            let mut end = i;
+            while end < line.len() && starts_word(line, end) {
+                end += utf8_len(bytes[end]);
             }
+            i = end;
             let raw = &line[start..end];
             let core = raw.trim_start_matches(is_quote);
             let core_start = start + (raw.len() - core.len());
             let core = core.trim_end_matches(is_quote);
             let core_end = core_start + core.len();
-            word.clear();
-            for d in core.chars() {
-                push_lower(&mut word, d);
-            }
-            match substitutions.get(word.as_str()) {
-                Some(rep) if !core.is_empty() => {
-                    push_chars(&mut b, line, start, core_start);
-                    b.push_str(rep, (core_start, core_end));
-                    push_chars(&mut b, line, core_end, end);
+            let rep = if core.is_empty() {
+                None
+            } else {
+                lookup(core, substitutions, &mut word)
+            };
+            match rep {
+                Some(rep) => {
+                    push_chars(out, line, start, core_start);
+                    out.push_str(rep, (core_start, core_end));
+                    push_chars(out, line, core_end, end);
                 }
                 // Keep a per-character map so spans inside a word stay exact.
-                _ => push_chars(&mut b, line, start, end),
+                None => push_chars(out, line, start, end),
             }
             continue;
         }
-        let span = (i, i + c.len_utf8());
+        let b = bytes[i];
+        let (c, len) = if b.is_ascii() {
+            (char::from(b), 1)
+        } else {
+            let c = line[i..].chars().next().unwrap_or(' ');
+            (c, c.len_utf8())
+        };
+        let span = (i, i + len);
+        i += len;
         let Some(c) = canonical_char(c) else { continue };
         match c {
             ' ' => {
-                if !matches!(b.last(), None | Some(' ')) {
-                    b.push(' ', span);
+                if !matches!(out.last(), None | Some(b' ')) {
+                    out.push_byte(b' ', span);
                 }
             }
-            '!' | '?' => match b.last() {
-                Some('!') if c == '?' => {
-                    b.out.pop();
-                    b.origin.pop();
-                    b.push('?', span);
+            '!' | '?' => match out.last() {
+                Some(b'!') if c == '?' => {
+                    out.text.pop();
+                    out.origin.pop();
+                    out.push_byte(b'?', span);
                 }
-                Some('!' | '?') => {
-                    if let Some(last) = b.origin.last_mut() {
+                Some(b'!' | b'?') => {
+                    if let Some(last) = out.origin.last_mut() {
                         last.1 = span.1;
                     }
                 }
-                _ => b.push(c, span),
+                _ => out.push(c, span),
             },
-            '.' if b.out.ends_with("...") => {
-                if let Some(last) = b.origin.last_mut() {
+            '.' if out.text.ends_with("...") => {
+                if let Some(last) = out.origin.last_mut() {
                     last.1 = span.1;
                 }
             }
-            '\u{2026}' => b.push_str("...", span),
+            '\u{2026}' => out.push_str("...", span),
+            c if c.is_ascii() => out.push_byte(c.to_ascii_lowercase() as u8, span),
             c => {
                 for l in c.to_lowercase() {
-                    b.push(l, span);
+                    out.push(l, span);
                 }
             }
         }
     }
-    if b.out.ends_with(' ') {
-        b.out.pop();
-        b.origin.pop();
+    if out.last() == Some(b' ') {
+        out.text.pop();
+        out.origin.pop();
     }
-    Normalized {
-        text: b.out,
-        origin: b.origin,
-        original_len: line.len(),
+}
+
+/// How many bytes the character starting with `b` takes.
+fn utf8_len(b: u8) -> usize {
+    match b {
+        0..0xC0 => 1,
+        0xC0..0xE0 => 2,
+        0xE0..0xF0 => 3,
+        _ => 4,
     }
+}
+
+/// The substitution for a word (its quotes already trimmed), looked up in canonical lower
+/// case: built on the stack for a short ASCII word, in `word` otherwise.
+fn lookup<'a>(core: &str, substitutions: &'a Substitutions, word: &mut String) -> Option<&'a str> {
+    const SHORT: usize = 32;
+    if core.is_ascii() && core.len() <= SHORT {
+        let mut buf = [0u8; SHORT];
+        let lower = &mut buf[..core.len()];
+        lower.copy_from_slice(core.as_bytes());
+        lower.make_ascii_lowercase();
+        // Lower-cased ASCII is ASCII, so this never fails.
+        let key = std::str::from_utf8(lower).ok()?;
+        return substitutions.get(key).map(String::as_str);
+    }
+    word.clear();
+    for d in core.chars() {
+        push_lower(word, d);
+    }
+    substitutions.get(word.as_str()).map(String::as_str)
 }
 
 fn is_quote(c: char) -> bool {
@@ -178,15 +234,20 @@ fn is_quote(c: char) -> bool {
 }
 
 /// Copy `line[from..to]` in canonical lower case, each char mapped to its own span.
-fn push_chars(b: &mut Builder, line: &str, from: usize, to: usize) {
+fn push_chars(out: &mut Normalized, line: &str, from: usize, to: usize) {
     let mut k = from;
     for d in line[from..to].chars() {
         let span = (k, k + d.len_utf8());
+        k = span.1;
+        if d.is_ascii() {
+            // A word's ASCII characters are letters, digits and `'`: canonical already.
+            out.push_byte(d.to_ascii_lowercase() as u8, span);
+            continue;
+        }
         let d = canonical_char(d).unwrap_or(d);
         for l in d.to_lowercase() {
-            b.push(l, span);
+            out.push(l, span);
         }
-        k = span.1;
     }
 }
 
@@ -200,8 +261,7 @@ fn push_lower(word: &mut String, c: char) {
 /// The original normaliser, kept verbatim as the reference the fast one is tested against.
 #[doc(hidden)]
 pub mod reference {
-    use super::Normalized;
-    use std::collections::HashMap;
+    use super::{Normalized, Substitutions};
 
     fn is_word_char(c: char) -> bool {
         c.is_alphanumeric() || c == '\'' || c == '\u{2019}' || c == '\u{2018}'
@@ -242,7 +302,7 @@ pub mod reference {
     }
 
     /// Normalise `line` using the word `substitutions` (keys in canonical lower case).
-    pub fn normalize(line: &str, substitutions: &HashMap<String, String>) -> Normalized {
+    pub fn normalize(line: &str, substitutions: &Substitutions) -> Normalized {
         let mut b = Builder {
             out: String::with_capacity(line.len() + 8),
             origin: Vec::with_capacity(line.len() + 8),
@@ -355,7 +415,7 @@ pub mod reference {
 mod tests {
     use super::*;
 
-    fn subs() -> HashMap<String, String> {
+    fn subs() -> Substitutions {
         [("dont", "don't"), ("u", "you"), ("im", "i'm")]
             .into_iter()
             .map(|(a, b)| (a.to_string(), b.to_string()))
@@ -381,6 +441,47 @@ mod tests {
         let bang = n.text.find('!').unwrap();
         let (s, e) = n.original_span(bang, bang + 1);
         assert_eq!(&line[s..e], "!!!");
+    }
+
+    fn same_as_reference(line: &str) {
+        let subs = subs();
+        let fast = normalize(line, &subs);
+        let slow = reference::normalize(line, &subs);
+        assert_eq!(fast.text, slow.text, "{line:?}");
+        assert_eq!(fast.origin, slow.origin, "{line:?}");
+        assert_eq!(fast.original_len, slow.original_len, "{line:?}");
+    }
+
+    #[test]
+    fn the_fast_path_normalises_as_the_reference_does() {
+        for line in [
+            "",
+            "   ",
+            "DONT u see?!?! I'M 'u' ‘Dont’ don’t",
+            "\tWhy…  so quiet... ok..... `fine` — «really»",
+            "Ça va? İstanbul, \u{212A}elvin, STRASSE ẞ, ΣΊΣΥΦΟΣ",
+            "supercalifragilisticexpialidociousandthensome DONT",
+            "nonASCIIwordthatislongerthanthirtytwobytesé u",
+            "'''' ' u' 'u ’’ 1st 2nite B4",
+            "\u{1b}[31mred\u{7f} \u{0} 💔 \u{200b}u\u{2028}",
+        ] {
+            same_as_reference(line);
+        }
+        // One buffer reused from line to line holds nothing of the line before.
+        let mut n = Normalized::default();
+        normalize_into("A much LONGER line, u know?!", &subs(), &mut n);
+        normalize_into("Im ok", &subs(), &mut n);
+        let fresh = reference::normalize("Im ok", &subs());
+        assert_eq!((n.text, n.origin), (fresh.text, fresh.origin));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_line_normalises_as_the_reference_does(
+            line in "\\PC{0,60}|[a-zA-Z0-9'`’‘ ,.…?!\t-]{0,60}|(?:u|dont|IM|'u'|é|İ|!|\\.| ){0,20}"
+        ) {
+            same_as_reference(&line);
+        }
     }
 
     #[test]
