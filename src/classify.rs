@@ -697,6 +697,8 @@ struct Scratch {
     /// The line's shadow, if it is not ASCII.
     shadow: shadow::Shadow,
     found: Vec<(usize, usize, usize)>,
+    /// The earliest surviving match of each rule, as (rule, start, end).
+    hits: Vec<(usize, usize, usize)>,
     caches: Caches,
     /// The line, normalised.
     norm: Normalized,
@@ -901,7 +903,7 @@ impl Classifier {
                 }
             }
         }
-        let found = &s.found;
+        let (found, hits) = (&s.found, &mut s.hits);
         if found.is_empty() {
             return Classification::default();
         }
@@ -918,7 +920,7 @@ impl Classifier {
             })
         };
         // The earliest surviving match of each rule.
-        let mut hits: Vec<(usize, usize, usize)> = Vec::new();
+        hits.clear();
         for &(ri, s, e) in found {
             if let Label::Move(mv) = rules[ri].label
                 && overridden(mv, s, e)
@@ -933,7 +935,7 @@ impl Classifier {
         }
         hits.sort_by_key(|h| (h.1, h.0));
         let mut out = Classification::default();
-        for (ri, s, e) in hits {
+        for &(ri, s, e) in hits.iter() {
             let rule: &Rule = &rules[ri];
             let (start, end) = norm.word_span(s, e);
             match rule.label {

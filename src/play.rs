@@ -77,7 +77,10 @@ impl<R: BufRead> LineSource for Lines<R> {
         while buf.last().is_some_and(|&b| b == b'\r') {
             buf.pop();
         }
-        Ok(Some(String::from_utf8_lossy(&buf).into_owned()))
+        // Valid UTF-8 (nearly every line) becomes the String without a copy.
+        Ok(Some(String::from_utf8(buf).unwrap_or_else(|e| {
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        })))
     }
 }
 
