@@ -78,8 +78,15 @@ struct Lazy {
 }
 
 struct AnchoredDfa {
-    /// Its state caches live in each thread's [`Caches`].
-    dfa: hybrid::dfa::DFA,
+    /// The pattern as written; `None` if it failed to compile (then the Unicode regex
+    /// runs instead). The state caches of both DFAs live in each thread's [`Caches`].
+    exact: OnceLock<Option<hybrid::dfa::DFA>>,
+    /// The same pattern with its long bounded repetitions made unbounded (see [`relax`]),
+    /// and the most bytes, from a search's start to the end of the haystack, for which it
+    /// matches exactly what `exact` matches. Searches that short use it: `[^.?!]{0,60}` is
+    /// one state where the bounded form needs sixty, and on new text that is the
+    /// difference between reusing states and building them.
+    relaxed: Option<(hybrid::dfa::DFA, usize)>,
     /// Where a match beginning with each byte may start (see [`first_bytes`]).
     first: [u8; 256],
     /// Compiled for shadows (see `shadow`): also right on a non-ASCII line's shadow.
@@ -109,7 +116,24 @@ const CACHE_CAPACITY: usize = 2 << 20;
 /// alone would let a long run of new text grow the caches to gigabytes.
 const CACHE_BUDGET: usize = 32 << 20;
 
-type CacheSlot = Option<Box<hybrid::dfa::Cache>>;
+/// A pattern's state caches in one thread: one for each of its anchored DFAs.
+#[derive(Default)]
+struct DfaCaches {
+    exact: Option<hybrid::dfa::Cache>,
+    relaxed: Option<hybrid::dfa::Cache>,
+}
+
+impl DfaCaches {
+    fn memory_usage(&self) -> usize {
+        [&self.exact, &self.relaxed]
+            .into_iter()
+            .flatten()
+            .map(|c| c.memory_usage())
+            .sum()
+    }
+}
+
+type CacheSlot = Option<Box<DfaCaches>>;
 
 /// One thread's lazy-DFA state caches, per engine it has used: a slot per pattern, then
 /// one per rule's exception set.
@@ -161,52 +185,136 @@ impl Ascii {
         })
     }
 
-    fn anchored(source: &str, kinds: &shadow::Kinds) -> Option<Ascii> {
-        use regex_automata::nfa::thompson;
+    /// The pattern's form for the anchored DFAs, and whether it is the shadow form.
+    fn ascii_hir(source: &str, kinds: &shadow::Kinds) -> Option<(regex_syntax::hir::Hir, bool)> {
         // A pattern whose classes hold all or none of each kind of non-ASCII character
         // runs on a non-ASCII line too, through its shadow; any other runs on ASCII lines
         // only, from its ASCII-only form.
-        let (hir, shadow) = match regex_syntax::Parser::new()
-            .parse(source)
-            .ok()
-            .and_then(|h| shadow::pattern(&h, kinds))
-        {
-            Some(h) => (h, true),
-            None => (
-                regex_syntax::ParserBuilder::new()
-                    .unicode(false)
-                    .utf8(false)
-                    .build()
-                    .parse(source)
-                    .ok()?,
-                false,
-            ),
-        };
+        Some(
+            match regex_syntax::Parser::new()
+                .parse(source)
+                .ok()
+                .and_then(|h| shadow::pattern(&h, kinds))
+            {
+                Some(h) => (h, true),
+                None => (
+                    regex_syntax::ParserBuilder::new()
+                        .unicode(false)
+                        .utf8(false)
+                        .build()
+                        .parse(source)
+                        .ok()?,
+                    false,
+                ),
+            },
+        )
+    }
+
+    fn anchored(source: &str, kinds: &shadow::Kinds) -> Option<Ascii> {
+        let (hir, shadow) = Ascii::ascii_hir(source, kinds)?;
         if hir.properties().minimum_len().is_none_or(|n| n == 0) {
             return None;
         }
         let first = first_bytes(&hir)?;
-        let nfa = thompson::Compiler::new()
-            .configure(
-                thompson::Config::new()
-                    .utf8(false)
-                    .nfa_size_limit(Some(256 << 20)),
-            )
-            .build_from_hir(&hir)
-            .ok()?;
-        let dfa = hybrid::dfa::DFA::builder()
-            .configure(
-                hybrid::dfa::DFA::config()
-                    .cache_capacity(CACHE_CAPACITY)
-                    .minimum_cache_clear_count(None),
-            )
-            .build_from_nfa(nfa)
-            .ok()?;
+        let mut exact_up_to = None;
+        let loose = relax(&hir, 0, &mut exact_up_to);
+        let relaxed = exact_up_to.and_then(|n| Some((anchored_dfa(&loose)?, n)));
+        // With a relaxed form, most searches never need the exact one: it is compiled on
+        // first need, from the source again. (Keeping the syntax trees instead would save
+        // that second parse but hold ~3 MB in every session.)
+        let exact = OnceLock::new();
+        if relaxed.is_none() {
+            let _ = exact.set(Some(anchored_dfa(&hir)?));
+        }
         Some(Ascii::Anchored(Box::new(AnchoredDfa {
-            dfa,
+            exact,
+            relaxed,
             first,
             shadow,
         })))
+    }
+}
+
+/// An anchored lazy DFA for `hir`, if it compiles.
+fn anchored_dfa(hir: &regex_syntax::hir::Hir) -> Option<hybrid::dfa::DFA> {
+    use regex_automata::nfa::thompson;
+    let nfa = thompson::Compiler::new()
+        .configure(
+            thompson::Config::new()
+                .utf8(false)
+                .nfa_size_limit(Some(256 << 20)),
+        )
+        .build_from_hir(hir)
+        .ok()?;
+    hybrid::dfa::DFA::builder()
+        .configure(
+            hybrid::dfa::DFA::config()
+                .cache_capacity(CACHE_CAPACITY)
+                .minimum_cache_clear_count(None),
+        )
+        .build_from_nfa(nfa)
+        .ok()
+}
+
+/// Bounded repetitions allowing at least this many turns are relaxed by [`relax`].
+const RELAX_FROM: u32 = 10;
+
+/// `hir` with each repetition `x{m,n}` (n >= [`RELAX_FROM`], `x` never empty) made
+/// `x{m,}`; `exact_up_to` is lowered to the longest span of haystack (from a search's
+/// start to its end) on which the two forms are sure to match alike. `context` is the
+/// fewest bytes the rest of the pattern takes whenever `hir` is used.
+///
+/// Why they match alike: in a span of `h` bytes, a repetition whose turns take at least
+/// `b` bytes each, beside parts taking at least `c` bytes, can turn at most
+/// `(h - c) / b` times. If that is at most `n`, the bound can never bite, so both forms
+/// have the same ways of matching, and they rank them alike (greedy prefers one more
+/// turn, lazy one fewer, bounded or not), so leftmost-first picks the same match. The
+/// test is `h <= n * b + c`.
+fn relax(
+    hir: &regex_syntax::hir::Hir,
+    context: usize,
+    exact_up_to: &mut Option<usize>,
+) -> regex_syntax::hir::Hir {
+    use regex_syntax::hir::{Capture, Hir, HirKind, Repetition};
+    let min = |h: &Hir| h.properties().minimum_len().unwrap_or(0);
+    match hir.kind() {
+        HirKind::Repetition(r) => {
+            let sub = Box::new(relax(&r.sub, context, exact_up_to));
+            let turn = min(&r.sub);
+            let max = match r.max {
+                Some(n) if n >= RELAX_FROM && turn > 0 => {
+                    let up_to = (n as usize).saturating_mul(turn).saturating_add(context);
+                    *exact_up_to = Some(exact_up_to.map_or(up_to, |x| x.min(up_to)));
+                    None
+                }
+                max => max,
+            };
+            Hir::repetition(Repetition {
+                min: r.min,
+                max,
+                greedy: r.greedy,
+                sub,
+            })
+        }
+        HirKind::Concat(subs) => {
+            let all: usize = subs.iter().map(min).sum();
+            Hir::concat(
+                subs.iter()
+                    .map(|h| relax(h, context + (all - min(h)), exact_up_to))
+                    .collect(),
+            )
+        }
+        HirKind::Alternation(subs) => Hir::alternation(
+            subs.iter()
+                .map(|h| relax(h, context, exact_up_to))
+                .collect(),
+        ),
+        HirKind::Capture(c) => Hir::capture(Capture {
+            index: c.index,
+            name: c.name.clone(),
+            sub: Box::new(relax(&c.sub, context, exact_up_to)),
+        }),
+        _ => hir.clone(),
     }
 }
 
@@ -405,12 +513,11 @@ impl Lazy {
         let at_line = |i: usize| starts.map_or(i, |m| m[i]);
         match self.ascii() {
             Ascii::Anchored(a) if starts.is_none() || a.shadow => {
-                let AnchoredDfa { dfa, first, .. } = &**a;
                 let was = slot.as_ref().map_or(0, |c| c.memory_usage());
-                let cache = slot.get_or_insert_with(|| Box::new(dfa.create_cache()));
-                let found = Self::search(dfa, cache, first, hay, at_line, out);
-                // The cache grew, or shrank if it filled up and the DFA cleared it.
-                *cached = (*cached + cache.memory_usage()).saturating_sub(was);
+                let caches = slot.get_or_insert_with(Box::default);
+                let found = self.search(a, caches, hay, at_line, out);
+                // The caches grew, or shrank if one filled up and its DFA cleared it.
+                *cached = (*cached + caches.memory_usage()).saturating_sub(was);
                 found
             }
             Ascii::Unanchored(re) if starts.is_none() => {
@@ -423,9 +530,9 @@ impl Lazy {
 
     /// The anchored DFA's matches: see [`Lazy::find_ascii`].
     fn search(
-        dfa: &hybrid::dfa::DFA,
-        cache: &mut hybrid::dfa::Cache,
-        first: &[u8; 256],
+        &self,
+        a: &AnchoredDfa,
+        caches: &mut DfaCaches,
         hay: &[u8],
         at_line: impl Fn(usize) -> usize,
         out: &mut Vec<(usize, usize)>,
@@ -434,8 +541,23 @@ impl Lazy {
         // `find_iter` on non-empty matches: the leftmost start where the pattern matches,
         // its leftmost-first end, then on from that end.
         let mut at = 0;
-        while let Some(k) = (at..hay.len()).position(|s| may_start(first, hay, s)) {
+        while let Some(k) = (at..hay.len()).position(|s| may_start(&a.first, hay, s)) {
             let s = at + k;
+            let (dfa, cache) = match &a.relaxed {
+                Some((loose, up_to)) if hay.len() - s <= *up_to => (loose, &mut caches.relaxed),
+                _ => {
+                    let exact = a.exact.get_or_init(|| {
+                        let (hir, _) = Ascii::ascii_hir(&self.source, &self.kinds)?;
+                        anchored_dfa(&hir)
+                    });
+                    let Some(exact) = exact else {
+                        out.truncate(before);
+                        return false;
+                    };
+                    (exact, &mut caches.exact)
+                }
+            };
+            let cache = cache.get_or_insert_with(|| dfa.create_cache());
             let input = Input::new(hay).span(s..hay.len()).anchored(Anchored::Yes);
             match dfa.try_search_fwd(cache, &input) {
                 Ok(Some(m)) => {
@@ -1955,5 +2077,74 @@ mod tests {
             "counted afresh after the trim"
         );
         assert!(s.caches.bytes < CACHE_BUDGET);
+    }
+
+    /// Patterns whose long bounded repetitions get a relaxed form: concatenated, nested,
+    /// lazy, with turns of more than one byte, anchored at the end.
+    const RELAXABLE: &[&str] = &[
+        r"a[^.]{0,10}b",
+        r"a(?:b[^.]{0,10}){0,10}c",
+        r"(?:ab|a){1,10}b",
+        r"x(?:\w+ ){0,10}?y",
+        r"(?:^|\. )a[^.]{3,12}b$",
+        r"\ba[ab ]{0,10}\bb\b",
+    ];
+
+    fn lazy(source: &str) -> Lazy {
+        Lazy::new(
+            source.to_string(),
+            Arc::new(shadow::Kinds::new(std::iter::empty())),
+        )
+    }
+
+    fn fast_matches(l: &Lazy, line: &str, slot: &mut CacheSlot) -> Vec<(usize, usize)> {
+        let (mut out, mut bytes) = (Vec::new(), 0);
+        l.find_all(line, Haystack::Ascii, (slot, &mut bytes), &mut out);
+        out
+    }
+
+    #[test]
+    fn a_short_search_uses_the_relaxed_form_and_a_long_one_the_exact_form() {
+        // "i feel" and "hurt" take 10 bytes, the gap at most 40: exact up to 50 bytes.
+        let l = lazy(r"\bi feel[^.?!]{0,40}\bhurt\b");
+        let Ascii::Anchored(a) = l.ascii() else {
+            panic!("an anchored DFA")
+        };
+        assert_eq!(a.relaxed.as_ref().map(|r| r.1), Some(50));
+        assert!(a.exact.get().is_none(), "the exact form waits to be needed");
+        let mut slot = None;
+        let short = format!("so i feel{} hurt", " x".repeat(19));
+        assert_eq!(fast_matches(&l, &short, &mut slot), [(3, short.len())]);
+        let caches = slot.as_ref().expect("caches made");
+        assert!(caches.relaxed.is_some() && caches.exact.is_none());
+        assert!(a.exact.get().is_none());
+        // A gap one byte too long: the relaxed form would match; the exact one says no.
+        let long = format!("i feel{} hurt", " x".repeat(20));
+        assert_eq!(long.len(), 51);
+        assert_eq!(fast_matches(&l, &long, &mut slot), []);
+        assert!(matches!(a.exact.get(), Some(Some(_))));
+        assert!(slot.as_ref().unwrap().exact.is_some());
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        #[test]
+        fn relaxed_repetitions_match_as_the_bounded_ones_do(line in "[ab .xy]{0,30}") {
+            static COMPILED: OnceLock<Vec<(Lazy, Regex)>> = OnceLock::new();
+            let compiled = COMPILED.get_or_init(|| {
+                RELAXABLE.iter().map(|p| (lazy(p), Regex::new(p).unwrap())).collect()
+            });
+            for (l, re) in compiled {
+                proptest::prop_assert!(
+                    matches!(l.ascii(), Ascii::Anchored(a) if a.relaxed.is_some()),
+                    "{} has a relaxed form", l.source
+                );
+                let want: Vec<(usize, usize)> =
+                    re.find_iter(&line).map(|m| (m.start(), m.end())).collect();
+                proptest::prop_assert_eq!(
+                    fast_matches(l, &line, &mut None), want, "{}", l.source
+                );
+            }
+        }
     }
 }
