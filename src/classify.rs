@@ -14,7 +14,8 @@
 use crate::moves::{Kind, Move};
 use crate::rules::{Label, Rule, RuleSet, When};
 use crate::text::{Normalized, normalize, normalize_into};
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::automaton::{Automaton, StateID};
+use aho_corasick::nfa::contiguous::NFA;
 use regex::{Regex, RegexBuilder};
 use regex_automata::{Anchored, Input, hybrid};
 use serde::Serialize;
@@ -666,13 +667,19 @@ impl Engine {
 /// literal of every group in one pass; a pattern runs only when its groups all occurred.
 /// Patterns with no usable literal always run.
 struct Prefilter {
-    ac: Option<AhoCorasick>,
+    /// The literals' automaton and its unanchored start state. The pass walks it byte by
+    /// byte itself: going through `AhoCorasick::find_overlapping_iter` cost a call and its
+    /// bookkeeping for each of the ~70 literal occurrences in a typical line.
+    ac: Option<(NFA, StateID)>,
     /// Literal → the groups it belongs to (CSR: `lit_start[l]..lit_start[l + 1]`).
     lit_start: Vec<u32>,
     lit_group: Vec<u32>,
     /// Group → the patterns whose primary (most selective) group it is.
     prim_start: Vec<u32>,
     prim_pattern: Vec<u32>,
+    /// Bit set of the groups that are some pattern's primary group: of the ~260 groups a
+    /// typical line holds, under 20 are, and only those lead to patterns.
+    primary: Vec<u64>,
     /// Pattern → its other groups.
     sec_start: Vec<u32>,
     sec_group: Vec<u32>,
@@ -736,12 +743,20 @@ impl Prefilter {
             }
         }
         let ac = (!lits.is_empty()).then(|| {
-            AhoCorasick::builder()
-                .kind(Some(AhoCorasickKind::ContiguousNFA))
+            let nfa = NFA::builder()
+                .prefilter(false)
                 .build(&lits)
-                .expect("literal automaton")
+                .expect("literal automaton");
+            let start = nfa
+                .start_state(aho_corasick::Anchored::No)
+                .expect("an unanchored automaton");
+            (nfa, start)
         });
         let (lit_start, lit_group) = csr(&lit_groups);
+        let mut primary = vec![0u64; prim.len().div_ceil(64)];
+        for (g, _) in prim.iter().enumerate().filter(|(_, ps)| !ps.is_empty()) {
+            primary[g / 64] |= 1 << (g % 64);
+        }
         let (prim_start, prim_pattern) = csr(&prim);
         let (sec_start, sec_group) = csr(&sec);
         Prefilter {
@@ -750,6 +765,7 @@ impl Prefilter {
             lit_group,
             prim_start,
             prim_pattern,
+            primary,
             sec_start,
             sec_group,
             always,
@@ -765,19 +781,28 @@ impl Prefilter {
         s.group_hit.resize(words(self.groups), 0);
         s.candidates.clear();
         s.candidates.resize(words(self.patterns), 0);
-        if let Some(ac) = &self.ac {
+        if let Some((nfa, start)) = &self.ac {
             s.lit_seen.clear();
             s.lit_seen.resize(self.lit_start.len().div_ceil(64), 0);
-            for m in ac.find_overlapping_iter(text) {
-                let l = m.pattern().as_usize();
-                if s.lit_seen[l / 64] & (1 << (l % 64)) != 0 {
+            // Every literal ending at each byte (an overlapping search): the automaton's
+            // match states list the literals of their whole failure chain.
+            let mut sid = *start;
+            for &b in text.as_bytes() {
+                sid = nfa.next_state(aho_corasick::Anchored::No, sid, b);
+                if !nfa.is_special(sid) || !nfa.is_match(sid) {
                     continue;
                 }
-                s.lit_seen[l / 64] |= 1 << (l % 64);
-                for &g in
-                    &self.lit_group[self.lit_start[l] as usize..self.lit_start[l + 1] as usize]
-                {
-                    s.group_hit[g as usize / 64] |= 1 << (g % 64);
+                for i in 0..nfa.match_len(sid) {
+                    let l = nfa.match_pattern(sid, i).as_usize();
+                    if s.lit_seen[l / 64] & (1 << (l % 64)) != 0 {
+                        continue;
+                    }
+                    s.lit_seen[l / 64] |= 1 << (l % 64);
+                    for &g in
+                        &self.lit_group[self.lit_start[l] as usize..self.lit_start[l + 1] as usize]
+                    {
+                        s.group_hit[g as usize / 64] |= 1 << (g % 64);
+                    }
                 }
             }
         }
@@ -786,7 +811,7 @@ impl Prefilter {
         }
         let hit = |g: u32, s: &Scratch| s.group_hit[g as usize / 64] & (1 << (g % 64)) != 0;
         for w in 0..s.group_hit.len() {
-            let mut bits = s.group_hit[w];
+            let mut bits = s.group_hit[w] & self.primary[w];
             while bits != 0 {
                 let g = w * 64 + bits.trailing_zeros() as usize;
                 bits &= bits - 1;
