@@ -643,17 +643,30 @@ fn cmd_classify(
         classifier: &classifier,
         json,
     };
+    // Lines are formatted into `buf` and written out in blocks; someone typing lines at
+    // a terminal gets each answer as soon as the line is in.
+    let mut buf = Vec::with_capacity(1 << 16);
     if !text.is_empty() {
         for (i, t) in text.iter().enumerate() {
-            fmt.write(i + 1, t, out)?;
+            fmt.write(i + 1, t, &mut buf)?;
         }
+        out.write_all(&buf)?;
     } else if jobs <= 1 {
+        let typed = io::stdin().is_terminal();
         let mut lines = Lines(io::BufReader::with_capacity(1 << 16, io::stdin().lock()));
         let mut n = 0;
         while let Some(line) = lines.next_line("")? {
             n += 1;
-            fmt.write(n, &line, out)?;
+            fmt.write(n, &line, &mut buf)?;
+            if typed || buf.len() >= 1 << 15 {
+                out.write_all(&buf)?;
+                buf.clear();
+                if typed {
+                    out.flush()?;
+                }
+            }
         }
+        out.write_all(&buf)?;
     } else {
         classify_parallel(
             &fmt,
@@ -682,7 +695,9 @@ struct JsonLine<'a> {
 }
 
 impl LineFormat<'_> {
-    fn write(&self, n: usize, line: &str, out: &mut dyn Write) -> io::Result<()> {
+    /// Append the line's classification to `out` (a buffer: serde_json writes a line
+    /// in many small pieces).
+    fn write(&self, n: usize, line: &str, out: &mut Vec<u8>) -> io::Result<()> {
         let c = self.classifier.classify(line, Context::default());
         if self.json {
             let obj = JsonLine {
@@ -692,7 +707,8 @@ impl LineFormat<'_> {
                 safety: c.safety.as_ref(),
             };
             serde_json::to_writer(&mut *out, &obj)?;
-            out.write_all(b"\n")
+            out.push(b'\n');
+            Ok(())
         } else {
             write!(
                 out,

@@ -139,3 +139,17 @@ fn ctrl_c_twice_ends_the_talk_and_closes_the_transcript() {
     assert_eq!(events.last().unwrap()["type"], "end");
     assert_eq!(events.last().unwrap()["scorecard"]["turns"], 1);
 }
+
+#[test]
+fn classify_answers_each_typed_line_before_the_next() {
+    // A rule writer trying lines at a terminal sees each answer as soon as the line is
+    // in, not when input ends.
+    let env = Env::new();
+    let mut s = spawn(&env, &["classify"]);
+    s.send_line("You never listen to me.").unwrap();
+    s.expect("criticism (mistake)").unwrap();
+    s.send_line("I miss our walks.").unwrap();
+    s.expect("i_statement (practice)").unwrap();
+    s.send(ControlCode::EndOfTransmission).unwrap();
+    s.expect(expectrl::Eof).unwrap();
+}
