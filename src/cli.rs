@@ -59,7 +59,8 @@ pub enum Command {
         /// One JSON object per line instead of text.
         #[arg(long)]
         json: bool,
-        /// Classify stdin on N threads; the output keeps the input order.
+        /// Classify piped stdin on N threads; the output keeps the input order. (Lines
+        /// typed at a terminal are answered one by one.)
         #[arg(long, value_name = "N", default_value_t = 1,
               value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=256))]
         jobs: usize,
@@ -651,7 +652,8 @@ fn cmd_classify(
             fmt.write(i + 1, t, &mut buf)?;
         }
         out.write_all(&buf)?;
-    } else if jobs <= 1 {
+    } else if jobs <= 1 || io::stdin().is_terminal() {
+        // Typed lines come one at a time: workers would only hold the answers back.
         let typed = io::stdin().is_terminal();
         let mut lines = Lines(io::BufReader::with_capacity(1 << 16, io::stdin().lock()));
         let mut n = 0;

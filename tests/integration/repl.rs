@@ -152,4 +152,11 @@ fn classify_answers_each_typed_line_before_the_next() {
     s.expect("i_statement (practice)").unwrap();
     s.send(ControlCode::EndOfTransmission).unwrap();
     s.expect(expectrl::Eof).unwrap();
+
+    // With workers asked for too: they would hold typed lines back, so none are used.
+    let mut s = spawn(&env, &["classify", "--jobs", "2"]);
+    s.send_line("You never listen to me.").unwrap();
+    s.expect("criticism (mistake)").unwrap();
+    s.send(ControlCode::EndOfTransmission).unwrap();
+    s.expect(expectrl::Eof).unwrap();
 }
