@@ -1464,7 +1464,8 @@ mod literals {
     /// occurs" but gives the literal pass more to find (a sixth of all literals).
     pub fn minimal(set: &[Vec<u8>]) -> Vec<&[u8]> {
         let holds = |a: &[u8], b: &[u8]| {
-            b.len() < a.len()
+            !b.is_empty()
+                && b.len() < a.len()
                 && a.windows(b.len())
                     .any(|w| w[0] == b[0] && w[w.len() - 1] == b[b.len() - 1] && w == b)
         };
@@ -1885,6 +1886,7 @@ mod tests {
         );
         assert_eq!(minimal(&["sorry", "sorry"]), ["sorry", "sorry"]);
         assert_eq!(minimal(&["i", "hi", "him"]), ["i"]);
+        assert_eq!(minimal(&["", "hi"]), ["", "hi"]);
     }
 
     #[test]
