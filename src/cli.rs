@@ -647,14 +647,14 @@ fn cmd_classify(
     // Lines are formatted into `buf` and written out in blocks; someone typing lines at
     // a terminal gets each answer as soon as the line is in.
     let mut buf = Vec::with_capacity(1 << 16);
+    let typed = io::stdin().is_terminal();
     if !text.is_empty() {
         for (i, t) in text.iter().enumerate() {
             fmt.write(i + 1, t, &mut buf)?;
         }
         out.write_all(&buf)?;
-    } else if jobs <= 1 || io::stdin().is_terminal() {
+    } else if jobs <= 1 || typed {
         // Typed lines come one at a time: workers would only hold the answers back.
-        let typed = io::stdin().is_terminal();
         let mut lines = Lines(io::BufReader::with_capacity(1 << 16, io::stdin().lock()));
         let mut n = 0;
         while let Some(line) = lines.next_line("")? {
