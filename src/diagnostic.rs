@@ -416,6 +416,16 @@ fn lex(source: &str, upto: usize) -> Lexed {
 }
 
 /// What the author calls the thing a raw struct stands for.
+/// "missing field `a` in a band", or "missing fields `a`, `b` and `c` in a band".
+pub fn missing_fields(fields: &[&str], outer: Option<&String>) -> String {
+    let named: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
+    let list = match named.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("s {} and {last}", rest.join(", ")),
+        _ => format!(" {}", named.join("")),
+    };
+    format!("missing field{list} in {}", friendly(outer))
+}
+
 fn friendly(outer: Option<&String>) -> String {
     let name = outer.map_or("", String::as_str);
     match name {
@@ -466,9 +476,7 @@ fn ron_message(code: &ron::error::Error) -> String {
             crate::suggest::did_you_mean(found, expected.iter().copied()),
             list(expected)
         ),
-        E::MissingStructField { field, outer } => {
-            format!("missing field `{field}` in {}", friendly(outer.as_ref()))
-        }
+        E::MissingStructField { field, outer } => missing_fields(&[field], outer.as_ref()),
         E::DuplicateStructField { field, outer } => {
             format!(
                 "field `{field}` appears twice in {}",

@@ -2,13 +2,14 @@
 //!
 //! `ron` stops at the first thing it cannot read. When that thing is one a person fixes
 //! without looking elsewhere (a misspelt field or condition, a field written twice, a value
-//! of the wrong kind, curly quotes), the problem is reported, the text is patched the way
-//! the fix would go (the nearest name, a neutral value), and parsing starts again. A
-//! broken bracket, comma or quote stops it: whatever came after would be noise.
+//! of the wrong kind, curly quotes, a field left out), the problem is reported, the text is
+//! patched the way the fix would go (the nearest name, a neutral value), and parsing starts
+//! again. The fields left out of one structure are reported together. A broken bracket,
+//! comma or quote stops it: whatever came after would be noise.
 //!
 //! Patches never add or remove a line, so line numbers are the file's own; a rename that
-//! changes a name's length shifts the columns after it on that line, and `remap` takes
-//! that back. A problem found inside a patch is about the patch, not the file, and is
+//! changes a name's length, or a field written in, shifts the columns after it on that
+//! line, and `remap` takes that back. A problem found inside a patch is about the patch, not the file, and is
 //! dropped.
 //!
 //! May not: read or write files, print, or know what a scenario is (callers give the
@@ -91,6 +92,9 @@ pub fn parse<T>(
             .push(Diagnostic::at_offset(path, source, Some(at), message));
     }
     let mut last: Option<(usize, usize)> = None;
+    // The fields found missing so far at the last problem's place: one report names them
+    // all, as one `)` is where each is missing.
+    let mut missing: Vec<&'static str> = Vec::new();
     loop {
         if out.errors.len() >= MAX_PARSE_PROBLEMS {
             if let Err(err) = parse(&out.text) {
@@ -122,11 +126,32 @@ pub fn parse<T>(
         last = Some(here);
         let found = Diagnostic::from_ron(path, &out.text, &err);
         match out.remap(found, source) {
-            Some(d) => out.errors.push(d),
+            Some(d) => match &err.code {
+                E::MissingStructField { field, outer } => match out.errors.last_mut() {
+                    Some(prev)
+                        if !missing.is_empty() && (prev.line, prev.col) == (d.line, d.col) =>
+                    {
+                        missing.push(field);
+                        prev.message = crate::diagnostic::missing_fields(&missing, outer.as_ref());
+                    }
+                    _ => {
+                        missing = vec![field];
+                        out.errors.push(d);
+                    }
+                },
+                _ => {
+                    missing.clear();
+                    out.errors.push(d);
+                }
+            },
             // About a patch of ours: nothing more can be trusted.
             None => break,
         }
-        match fix(&out.text, &err) {
+        let edit = match &err.code {
+            E::MissingStructField { field, .. } => missing_field(&out.text, &err, field, &parse),
+            _ => fix(&out.text, &err),
+        };
+        match edit {
             Some(edit) => {
                 out.guessed |= edit.guess;
                 out.apply(edit)
@@ -238,6 +263,49 @@ fn fix(text: &str, err: &SpannedError) -> Option<Edit> {
         E::ExpectedString => neutral_value(text, at, "\"\"", true),
         _ => None,
     }
+}
+
+/// A field left out: written in just before the `)` that ends its structure, with the
+/// first neutral value of a kind that reads (text, number, list, flag), so the fields after
+/// it and the rest of the file are checked too. `None` if no such value reads on (the
+/// field holds a structure of its own, say).
+fn missing_field<T>(
+    text: &str,
+    err: &SpannedError,
+    field: &str,
+    parse: impl Fn(&str) -> Result<T, SpannedError>,
+) -> Option<Edit> {
+    let pos = err.span.start;
+    let at = offset_of(text, pos.line, pos.col);
+    if !text[at..].starts_with(')') {
+        return None;
+    }
+    let before = text[..at].trim_end();
+    let comma = if before.ends_with([',', '(']) {
+        ""
+    } else {
+        ", "
+    };
+    ["\"\"", "0", "[]", "false", "0.0"]
+        .into_iter()
+        .map(|value| Edit {
+            start: at,
+            end: at,
+            with: format!("{comma}{field}: {value}"),
+            guess: true,
+        })
+        .find(|edit| {
+            let mut trial = text.to_string();
+            trial.insert_str(at, &edit.with);
+            match parse(&trial) {
+                Ok(_) => true,
+                // Read on if the parse got past the value written in.
+                Err(e) => {
+                    let past = offset_of(&trial, e.span.start.line, e.span.start.col);
+                    past >= at + edit.with.len()
+                }
+            }
+        })
 }
 
 /// The length of the identifier at the start of `s`.
@@ -457,6 +525,20 @@ mod tests {
             last.message
         );
         assert_eq!(last.line, 2 + MAX_PARSE_PROBLEMS, "{}", last.message);
+    }
+
+    #[test]
+    fn every_missing_field_is_reported_and_the_rest_read_on() {
+        let got = problems("(\n  name: \"a\",\n)\n");
+        assert_eq!(got, ["3:1: missing fields `count` and `loud` in `Thing`"]);
+        // Problems after the written-in fields are still found, at their own columns.
+        let got = problems("(name: \"a\", tags: [“x”])");
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(got[0].starts_with("1:20: curly quotes"), "{got:?}");
+        assert_eq!(got[1], "1:24: missing fields `count` and `loud` in `Thing`");
+        let r = parse("t.ron", "(name: \"a\")", |t| ron::from_str::<Thing>(t));
+        assert!(r.guessed, "made-up values keep value checks from running");
+        assert!(r.value.is_some());
     }
 
     #[test]
