@@ -315,14 +315,15 @@ pub fn score(sc: &Scenario, turns: &[Turn], end: Option<&End>) -> Scorecard {
         ),
     });
     let (outcome_points, outcome_detail) = match (outcome_kind, end) {
-        (Some(Outcome::Good), Some(e)) => {
-            (GOOD_ENDING_POINTS, format!("ending: {}", ending_words(e)))
-        }
+        (Some(Outcome::Good), Some(e)) => (
+            GOOD_ENDING_POINTS,
+            format!("a good ending, {}", ending_words(e)),
+        ),
         (Some(Outcome::Neutral), Some(e)) => (
             NEUTRAL_ENDING_POINTS,
-            format!("ending: {}", ending_words(e)),
+            format!("a neutral ending, {}", ending_words(e)),
         ),
-        (Some(Outcome::Bad), Some(e)) => (0, format!("ending: {}", ending_words(e))),
+        (Some(Outcome::Bad), Some(e)) => (0, format!("a bad ending, {}", ending_words(e))),
         (_, None) => (0, "no ending yet: the talk is still going".into()),
         _ => (
             0,
