@@ -310,7 +310,7 @@ pub fn score(sc: &Scenario, turns: &[Turn], end: Option<&End>) -> Scorecard {
         max: OPENNESS_POINTS,
         detail: format!(
             "{final_openness}/100 ({}), from {} at the start",
-            sc.band_name(final_openness),
+            crate::term::readable_id(sc.band_name(final_openness)),
             sc.openness
         ),
     });
