@@ -415,7 +415,6 @@ fn lex(source: &str, upto: usize) -> Lexed {
     out
 }
 
-/// What the author calls the thing a raw struct stands for.
 /// "missing field `a` in a band", or "missing fields `a`, `b` and `c` in a band".
 pub fn missing_fields(fields: &[&str], outer: Option<&String>) -> String {
     let named: Vec<String> = fields.iter().map(|f| format!("`{f}`")).collect();
@@ -426,6 +425,7 @@ pub fn missing_fields(fields: &[&str], outer: Option<&String>) -> String {
     format!("missing field{list} in {}", friendly(outer))
 }
 
+/// What the author calls the thing a raw struct stands for.
 fn friendly(outer: Option<&String>) -> String {
     let name = outer.map_or("", String::as_str);
     match name {

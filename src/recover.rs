@@ -9,8 +9,8 @@
 //!
 //! Patches never add or remove a line, so line numbers are the file's own; a rename that
 //! changes a name's length, or a field written in, shifts the columns after it on that
-//! line, and `remap` takes that back. A problem found inside a patch is about the patch, not the file, and is
-//! dropped.
+//! line, and `remap` takes that back. A problem found inside a patch is about the patch,
+//! not the file, and is dropped.
 //!
 //! May not: read or write files, print, or know what a scenario is (callers give the
 //! parse to run).
