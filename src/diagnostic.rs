@@ -422,6 +422,13 @@ pub fn missing_fields(fields: &[&str], outer: Option<&String>) -> String {
         Some((last, rest)) if !rest.is_empty() => format!("s {} and {last}", rest.join(", ")),
         _ => format!(" {}", named.join("")),
     };
+    // A reply written as `(weight: 2)` is read as a map inside its reaction, so `ron`
+    // names the reaction; but `text` is a reply's field, not a reaction's.
+    let reply = "RawReplyFields".to_string();
+    let outer = match outer {
+        Some(o) if o == "RawReaction" && fields == ["text"] => Some(&reply),
+        _ => outer,
+    };
     format!("missing field{list} in {}", friendly(outer))
 }
 
