@@ -160,3 +160,34 @@ fn classify_answers_each_typed_line_before_the_next() {
     s.send(ControlCode::EndOfTransmission).unwrap();
     s.expect(expectrl::Eof).unwrap();
 }
+
+#[test]
+fn pasted_lines_are_each_a_turn_none_lost() {
+    // Several lines pasted at once reach the program in one read; the editor must keep
+    // what follows the first line for the next prompts instead of dropping it.
+    let env = Env::new();
+    let t = env.home().join("t.jsonl");
+    let mut s = spawn(
+        &env,
+        &[
+            "play",
+            FIXTURE,
+            "--seed",
+            "2",
+            "--transcript",
+            t.to_str().unwrap(),
+        ],
+    );
+    s.expect("you> ").unwrap();
+    s.send("I miss you.\rWhat has your week been like?\rok\r/quit\r")
+        .unwrap();
+    s.expect("Scorecard: ").unwrap();
+    s.expect(expectrl::Eof).unwrap();
+    let events = json_lines(&std::fs::read_to_string(&t).unwrap());
+    let said: Vec<_> = events
+        .iter()
+        .filter(|e| e["type"] == "turn")
+        .map(|e| e["user"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(said, ["I miss you.", "What has your week been like?", "ok"]);
+}
