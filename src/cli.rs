@@ -466,11 +466,17 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
         coach: &coach,
     };
     let outcome = play::run(&scenario, &classifier, play, input.as_mut(), out)?;
+    // A talk ended before anything was said leaves nothing behind: no transcript to
+    // review, and a check-in's plan is still there for next time.
+    let said_nothing = outcome.turns.is_empty();
+    if said_nothing {
+        transcript::lock(&journal).writer.discard();
+    }
     if args.no_save {
         return Ok(ExitCode::SUCCESS);
     }
     if let Some(d) = &data {
-        if check_in.is_some() {
+        if check_in.is_some() && !said_nothing {
             checkin::remove(d, &scenario.id);
         }
         if let Some(plan) =
@@ -490,7 +496,9 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
     }
     let journal = transcript::lock(&journal);
     let writer = &journal.writer;
-    if let Some(path) = writer.path().filter(|_| writer.is_saving()) {
+    if said_nothing {
+        writeln!(out, "\nNothing was said, so no transcript was kept.")?;
+    } else if let Some(path) = writer.path().filter(|_| writer.is_saving()) {
         let shown = term::one_line(&path.display().to_string());
         writeln!(out, "\nTranscript saved (private to you): {shown}")?;
         writeln!(out, "Look back at it with: rehearse review {shown}")?;

@@ -38,7 +38,10 @@ pub fn scan(dir: &Path) -> (Vec<Entry>, Vec<String>) {
     for p in paths {
         match Transcript::read(&p) {
             Ok(t) => {
-                let card = t.end.as_ref().map(|e| &e.scorecard);
+                let turns = t.kept_turns().len();
+                // A talk ended before anything was said has no score (the end of the
+                // talk said so too), only "not started".
+                let card = t.end.as_ref().map(|e| &e.scorecard).filter(|_| turns > 0);
                 entries.push(Entry {
                     date: t.header.started.clone(),
                     scenario: t.header.scenario.clone(),
@@ -47,11 +50,15 @@ pub fn scan(dir: &Path) -> (Vec<Entry>, Vec<String>) {
                         .and_then(|c| c.get("score"))
                         .and_then(serde_json::Value::as_u64)
                         .map(|s| s as u32),
-                    outcome: card
-                        .and_then(|c| c.get("outcome"))
-                        .and_then(|o| o.as_str())
-                        .map(str::to_string),
-                    turns: t.kept_turns().len(),
+                    outcome: match card {
+                        Some(c) => c
+                            .get("outcome")
+                            .and_then(|o| o.as_str())
+                            .map(str::to_string),
+                        None if t.end.is_some() => Some("not_started".to_string()),
+                        None => None,
+                    },
+                    turns,
                     finished: t.end.is_some(),
                     check_in: t.header.check_in.is_some(),
                     file: p,
@@ -80,8 +87,7 @@ impl Entry {
 pub fn trends(entries: &[Entry]) -> Vec<(String, Vec<u32>)> {
     let mut out: Vec<(String, Vec<u32>)> = Vec::new();
     for e in entries {
-        // A talk ended before anything was said has no score worth a trend.
-        let Some(score) = e.score.filter(|_| e.turns > 0) else {
+        let Some(score) = e.score else {
             continue;
         };
         let key = e.talk();

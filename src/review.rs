@@ -314,7 +314,10 @@ fn text(r: &Review<'_>) -> String {
         }
         _ => {}
     }
-    if let Some(card) = r.scorecard {
+    if r.scorecard.is_some() && r.transcript.kept_turns().is_empty() {
+        // As at the end of the talk itself: a score of nothing said would read as a verdict.
+        let _ = writeln!(s, "\n{}", render::NOTHING_TO_SCORE);
+    } else if let Some(card) = r.scorecard {
         if !r.transcript.safety_notes.is_empty() {
             let _ = writeln!(s, "\n{}", render::safety_before_score());
         }

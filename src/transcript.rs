@@ -284,6 +284,17 @@ impl Writer {
         None
     }
 
+    /// Stop writing and delete the file, if it is a regular file this writer was writing
+    /// (a device or a pipe is left alone): for a talk in which nothing was said.
+    pub fn discard(&mut self) {
+        if self.file.take().is_some()
+            && let Some(path) = &self.path
+            && std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+        {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
     /// Write every event so far to a new file at `path` (after a failure); an existing
     /// file is not replaced.
     pub fn save_to(&self, path: &Path) -> io::Result<()> {

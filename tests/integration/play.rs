@@ -274,7 +274,7 @@ fn a_talk_without_danger_gets_no_safety_reminder() {
 }
 
 #[test]
-fn a_talk_ended_before_a_word_is_not_scored_or_trended() {
+fn a_talk_ended_before_a_word_is_not_scored_or_kept() {
     let env = Env::new();
     for input in [
         "I miss you and I want to understand what is going on.\n",
@@ -289,16 +289,14 @@ fn a_talk_ended_before_a_word_is_not_scored_or_trended() {
         if input.is_empty() {
             assert!(text.contains("nothing to score"), "{text}");
             assert!(!text.contains("Scorecard:"), "{text}");
+            assert!(text.contains("no transcript was kept"), "{text}");
         }
     }
     let history = stdout_of(&env.cmd(&["history"]).output().unwrap());
     assert_eq!(
         history.matches(".jsonl").count(),
-        2,
-        "both talks are listed: {history}"
+        1,
+        "only the talk in which something was said is kept: {history}"
     );
-    assert!(
-        history.contains(" 1 session,"),
-        "the empty talk is left out of the trend: {history}"
-    );
+    assert!(history.contains(" 1 session,"), "{history}");
 }

@@ -86,6 +86,24 @@ fn an_agreed_plan_brings_a_two_weeks_later_check_in() {
     .unwrap();
     let plan_line = plan["plan"].as_str().unwrap().to_string();
 
+    // Opening the check-in and leaving before saying anything keeps the plan for next
+    // time, and keeps no transcript of a talk that never happened.
+    let saved = || {
+        std::fs::read_dir(env.home().join("transcripts"))
+            .unwrap()
+            .count()
+    };
+    let before = saved();
+    let out = env
+        .cmd(&["play", "work-deadline", "--check-in", "--seed", "1"])
+        .write_stdin("")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr_of(&out));
+    assert!(stdout_of(&out).contains("no transcript was kept"));
+    assert!(env.home().join("plans/work-deadline.json").exists());
+    assert_eq!(saved(), before);
+
     let out = env
         .cmd(&[
             "play",
@@ -210,4 +228,44 @@ fn history_shows_a_trend_per_scenario() {
         text.contains("up "),
         "the second talk scored higher: {text}"
     );
+}
+
+#[test]
+fn a_saved_talk_with_nothing_said_is_listed_as_not_started_and_not_scored() {
+    // Earlier versions kept a transcript (a header and an end event) of a talk ended
+    // before anything was said: it is listed as not started and reviewed without a score.
+    let env = Env::new();
+    env.cmd(&["play", FIXTURE, "--seed", "3"])
+        .write_stdin("I miss you.\n")
+        .assert()
+        .success();
+    let played = saved_transcript(&env);
+    let events: Vec<String> = std::fs::read_to_string(&played)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.contains(r#""type":"turn""#))
+        .map(str::to_string)
+        .collect();
+    let empty = env.home().join("transcripts/0000-empty.jsonl");
+    std::fs::write(&empty, events.join("\n") + "\n").unwrap();
+    let history = stdout_of(&env.cmd(&["history", "--color", "never"]).output().unwrap());
+    let row = history
+        .lines()
+        .find(|l| l.contains("0000-empty"))
+        .unwrap_or_else(|| panic!("{history}"));
+    assert!(
+        row.contains("–/100") && row.contains("not started"),
+        "{row}"
+    );
+    assert!(
+        history.contains(" 1 session,"),
+        "left out of the trend: {history}"
+    );
+    let review = stdout_of(
+        &env.cmd(&["review", empty.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+    assert!(review.contains("nothing to score"), "{review}");
+    assert!(!review.contains("Scorecard:"), "{review}");
 }
