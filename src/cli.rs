@@ -1038,8 +1038,15 @@ fn cmd_replay(
     let sc = match scenario {
         Some(spec) => load_scenario(spec)?,
         None => transcript_scenario(&t).ok_or_else(|| {
+            let from = match t.header.scenario_path.as_deref() {
+                Some(p) if Path::new(p).exists() => {
+                    format!(" (it was played from {}, which no longer reads as a valid scenario: `rehearse validate` says why)", term::one_line(p))
+                }
+                Some(p) => format!(" (it was played from {}, which is gone)", term::one_line(p)),
+                None => String::new(),
+            };
             anyhow::anyhow!(
-                "cannot find the scenario `{}` this talk was played against; name one with --scenario",
+                "cannot find the scenario `{}` this talk was played against{from}; name one with --scenario",
                 term::one_line(&t.header.scenario)
             )
         })?,
@@ -1063,7 +1070,11 @@ fn cmd_replay(
         });
         writeln!(out, "{obj}")?;
     } else {
-        write!(out, "{}", render::replay(&sc, &t, &report, changed))?;
+        write!(
+            out,
+            "{}",
+            render::replay(&sc, &t, &report, changed, scenario.is_some())
+        )?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -213,11 +213,11 @@ pub fn hint(text: &str) -> String {
 /// After `/undo`.
 pub fn undone(sc: &Scenario, t: &Turn, openness: i32) -> String {
     let text = format!(
-        "{} {} {}'s openness is as it was before it: {}.",
+        "{} {} {} is back to how things stood before it: {}.",
         format!("Took back turn {}:", t.n).dimmed(),
         crate::term::quoted_sentence_end(&one_line(&t.user)),
         one_line(&sc.partner),
-        meter(sc, openness, 0).trim_start()
+        meter(sc, openness, openness - t.openness).trim_start()
     );
     format!("{}\n", wrap(&text, "  "))
 }
@@ -574,6 +574,7 @@ pub fn replay(
     t: &crate::transcript::Transcript,
     r: &crate::replay::ReplayReport,
     changed: bool,
+    chosen: bool,
 ) -> String {
     let mut s = String::new();
     let _ = writeln!(
@@ -585,12 +586,16 @@ pub fn replay(
         t.header.seed
     );
     if changed {
-        let _ = writeln!(
-            s,
-            "{}",
-            "The scenario is not the one this talk was played against (it was edited or replaced)."
-                .dimmed()
-        );
+        let why = if chosen {
+            format!(
+                "The talk was played against another scenario or another version of it ({}); its lines are replayed against the one you named.",
+                one_line(&t.header.scenario)
+            )
+        } else {
+            "The scenario has changed since this talk was played (it was edited or replaced)."
+                .to_string()
+        };
+        let _ = writeln!(s, "{}", wrap(&why, "").dimmed());
     }
     match &r.first_difference {
         None => {

@@ -65,6 +65,56 @@ fn replaying_against_an_edited_scenario_shows_where_it_differs() {
     assert_eq!(r["first_difference"]["n"], 2);
     assert_eq!(r["first_difference"]["what"], "openness");
     assert_eq!(r["scenario_changed"], true);
+    // In words: the scenario named on the command line is the one replayed against.
+    let text = stdout_of(
+        &env.cmd(&[
+            "replay",
+            t.to_str().unwrap(),
+            "--scenario",
+            edited.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap(),
+    );
+    assert!(text.contains("against the one you named"), "{text}");
+
+    // A talk played from a file that is gone says which file it was.
+    let copy = env.home().join("copy.ron");
+    std::fs::write(&copy, &src).unwrap();
+    env.cmd(&["play", copy.to_str().unwrap(), "--seed", "5"])
+        .write_stdin("Hi Jo.\n")
+        .assert()
+        .success();
+    let t = saved_transcript(&env);
+    std::fs::remove_file(&copy).unwrap();
+    let out = env.cmd(&["replay", t.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr_of(&out);
+    assert!(
+        err.contains("copy.ron, which is gone") && err.contains("--scenario"),
+        "{err}"
+    );
+}
+
+#[test]
+fn undo_says_the_partner_is_back_where_they_were() {
+    let env = Env::new();
+    let out = env
+        .cmd(&["play", FIXTURE, "--seed", "5", "--color", "never"])
+        .write_stdin("What has been going on?\n/undo\n")
+        .output()
+        .unwrap();
+    let text = stdout_of(&out).replace("\n  ", " ");
+    let line = text
+        .lines()
+        .find(|l| l.contains("Took back turn 1"))
+        .unwrap_or_else(|| panic!("{text}"));
+    // The meter shows the change the undo made, not a bare "(±0)".
+    assert!(
+        line.contains("is back to how things stood before it: openness"),
+        "{line}"
+    );
+    assert!(line.contains("(-12)"), "{line}");
 }
 
 #[test]
