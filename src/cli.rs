@@ -484,11 +484,11 @@ fn cmd_play(args: PlayArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
             && checkin::save(d, &plan).is_ok()
             && !args.json
         {
-            writeln!(
-                out,
-                "\nYou agreed a plan and a follow-up. Next time you play {}, you can start with the two-weeks-later check-in.",
+            let note = format!(
+                "You agreed a plan and a follow-up. Next time you play {}, you can start with the follow-up check-in.",
                 term::one_line(&scenario.id)
-            )?;
+            );
+            writeln!(out, "\n{}", render::wrap(&note, ""))?;
         }
     }
     if args.json {
@@ -555,14 +555,14 @@ fn ask_check_in(
     input: &mut dyn LineSource,
     out: &mut dyn Write,
 ) -> io::Result<bool> {
-    writeln!(
-        out,
+    let last = format!(
         "Last time you agreed: \"{}\" and to check in: {}",
         term::one_line(&plan.plan),
         term::quoted_sentence_end(&term::one_line(&plan.follow_up)),
-    )?;
+    );
+    writeln!(out, "{}", render::wrap(&last, "  "))?;
     out.flush()?;
-    let answer = input.next_line("Start with the two-weeks-later check-in? [Y/n] ")?;
+    let answer = input.next_line("Start with the follow-up check-in? [Y/n] ")?;
     Ok(answer.is_some_and(|a| !a.trim().to_ascii_lowercase().starts_with('n')))
 }
 

@@ -28,7 +28,7 @@ pub fn terminal_width() -> usize {
 }
 
 /// Wrap a paragraph, continuing lines with `indent`; unchanged when wrapping is off.
-fn wrap(text: &str, indent: &str) -> String {
+pub fn wrap(text: &str, indent: &str) -> String {
     wrap_at(text, indent, WIDTH.load(Ordering::Relaxed))
 }
 

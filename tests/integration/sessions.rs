@@ -129,7 +129,7 @@ fn an_agreed_plan_brings_a_two_weeks_later_check_in() {
         .output()
         .unwrap();
     let text = stdout_of(&out);
-    assert!(text.contains("two-weeks-later check-in"), "{text}");
+    assert!(text.contains("follow-up check-in"), "{text}");
     let plan: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(env.home().join("plans/work-deadline.json")).unwrap(),
     )
