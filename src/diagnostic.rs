@@ -95,6 +95,21 @@ impl Diagnostic {
             );
         } else if let Some(form) = condition_form(source, at, &lexed, &err.code) {
             message = form;
+        } else if matches!(err.code, E::ExpectedComma | E::ExpectedIdentifier)
+            && ahead.starts_with('(')
+            && let Some(&(b'(', opened)) = lexed.open.last()
+        {
+            // Inside `( ... )` only `name: value` can come next, so a `(` here starts the
+            // next item of a list: the one before it was never closed.
+            let before = source[..ahead_at].trim_end();
+            let line = line_of(source, opened);
+            message = if before.ends_with(',') {
+                moved_to = Some(before.len() - 1);
+                format!("the `(` opened on line {line} is not closed: put `)` before this comma")
+            } else {
+                moved_to = Some(before.len());
+                format!("the `(` opened on line {line} is not closed: end it with `),` here")
+            };
         } else if let E::UnexpectedChar(c @ (')' | ']' | '}')) = err.code
             && let Some(&(b, opened)) = lexed.open.last()
         {
