@@ -1129,17 +1129,36 @@ fn cmd_forget(all: bool, one: Option<&Path>, out: &mut dyn Write) -> anyhow::Res
         writeln!(out, "Nothing saved.")?;
         return Ok(ExitCode::SUCCESS);
     };
-    let mut n = 0;
-    if let Ok(rd) = std::fs::read_dir(data.join("transcripts")) {
-        for e in rd.filter_map(Result::ok) {
-            let p = e.path();
-            if p.extension().is_some_and(|x| x == "jsonl") {
-                std::fs::remove_file(&p)?;
-                n += 1;
-            }
+    let transcripts: Vec<std::path::PathBuf> = std::fs::read_dir(data.join("transcripts"))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "jsonl"))
+                .collect()
+        })
+        .unwrap_or_default();
+    let n = transcripts.len();
+    let extras = ["history.txt", "plans"];
+    // At a terminal, ask first: this cannot be undone. (Scripts pipe their input and are
+    // not asked.)
+    if std::io::stdin().is_terminal() && (n > 0 || extras.iter().any(|e| data.join(e).exists())) {
+        write!(
+            out,
+            "Delete {n} saved session{}, the line-editing history and any saved plans? This cannot be undone. [y/N] ",
+            if n == 1 { "" } else { "s" }
+        )?;
+        out.flush()?;
+        let mut answer = String::new();
+        io::stdin().read_line(&mut answer)?;
+        if !matches!(answer.trim().to_ascii_lowercase().as_str(), "y" | "yes") {
+            writeln!(out, "Nothing deleted.")?;
+            return Ok(ExitCode::SUCCESS);
         }
     }
-    for extra in ["history.txt", "plans"] {
+    for p in &transcripts {
+        std::fs::remove_file(p)?;
+    }
+    for extra in extras {
         let p = data.join(extra);
         if p.is_dir() {
             std::fs::remove_dir_all(&p)?;

@@ -191,3 +191,32 @@ fn pasted_lines_are_each_a_turn_none_lost() {
         .collect();
     assert_eq!(said, ["I miss you.", "What has your week been like?", "ok"]);
 }
+
+#[test]
+fn forget_all_at_a_terminal_asks_first() {
+    let env = Env::new();
+    env.cmd(&["play", FIXTURE, "--seed", "2"])
+        .write_stdin("I miss you.\n")
+        .assert()
+        .success();
+    let saved = || {
+        std::fs::read_dir(env.home().join("transcripts"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(saved(), 1);
+    // Anything but yes keeps everything.
+    let mut s = spawn(&env, &["forget", "--all"]);
+    s.expect("Delete 1 saved session").unwrap();
+    s.expect("[y/N] ").unwrap();
+    s.send_line("").unwrap();
+    s.expect("Nothing deleted.").unwrap();
+    s.expect(expectrl::Eof).unwrap();
+    assert_eq!(saved(), 1);
+    let mut s = spawn(&env, &["forget", "--all"]);
+    s.expect("[y/N] ").unwrap();
+    s.send_line("y").unwrap();
+    s.expect("Deleted 1 saved session").unwrap();
+    s.expect(expectrl::Eof).unwrap();
+    assert_eq!(saved(), 0);
+}
