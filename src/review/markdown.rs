@@ -4,9 +4,7 @@
 //! Every string from the transcript goes through [`esc`] (or [`code`] for ids), so a line
 //! such as `*[click](x)* <b>` shows as typed and cannot add links, HTML or formatting.
 
-use super::{
-    Review, Segment, actions, delimited, end_reason, matched, segments, signed, turn_kind,
-};
+use super::{Review, Segment, actions, delimited, end_reason, matched, segments, signed};
 use crate::moves::{Kind, Move};
 use crate::render::sparkline;
 use crate::score::Scorecard;
@@ -257,15 +255,21 @@ fn chart(s: &mut String, r: &Review<'_>) {
     let _ = writeln!(s, "|---:|---:|---:|---|---|");
     let _ = writeln!(s, "| start | {} | | | |", curve[0]);
     for t in r.transcript.kept_turns() {
-        let mark = match turn_kind(&t) {
-            "mistake" => "✗ ",
-            "practice" => "✓ ",
-            _ => "",
-        };
-        let names: Vec<String> = t.moves.iter().map(|m| esc(m.mv.label())).collect();
+        // Each move marked as what it is: a turn can hold a mistake and a practice.
+        let names: Vec<String> = t
+            .moves
+            .iter()
+            .map(|m| {
+                let mark = match m.kind {
+                    Kind::Mistake => "✗",
+                    Kind::Practice => "✓",
+                };
+                format!("{mark} {}", esc(m.mv.label()))
+            })
+            .collect();
         let _ = writeln!(
             s,
-            "| {} | {} | {} | {} | {mark}{} |",
+            "| {} | {} | {} | {} | {} |",
             t.n,
             t.openness,
             signed(t.openness - t.openness_before),
