@@ -18,6 +18,21 @@ fn spawn(env: &Env, args: &[&str]) -> Session {
     s
 }
 
+/// A rehearsal of the fixture (seed 2) whose transcript goes to `t`.
+fn spawn_saving_to(env: &Env, t: &std::path::Path) -> Session {
+    spawn(
+        env,
+        &[
+            "play",
+            FIXTURE,
+            "--seed",
+            "2",
+            "--transcript",
+            t.to_str().unwrap(),
+        ],
+    )
+}
+
 #[test]
 fn a_line_gets_a_reply_why_explains_and_quit_scores() {
     let env = Env::new();
@@ -115,17 +130,7 @@ fn ctrl_c_on_a_line_typed_after_the_note_only_clears_that_line() {
 fn ctrl_c_twice_ends_the_talk_and_closes_the_transcript() {
     let env = Env::new();
     let t = env.home().join("t.jsonl");
-    let mut s = spawn(
-        &env,
-        &[
-            "play",
-            FIXTURE,
-            "--seed",
-            "2",
-            "--transcript",
-            t.to_str().unwrap(),
-        ],
-    );
+    let mut s = spawn_saving_to(&env, &t);
     s.expect("you> ").unwrap();
     s.send_line("I miss you.").unwrap();
     s.expect("openness [").unwrap();
@@ -167,17 +172,7 @@ fn pasted_lines_are_each_a_turn_none_lost() {
     // what follows the first line for the next prompts instead of dropping it.
     let env = Env::new();
     let t = env.home().join("t.jsonl");
-    let mut s = spawn(
-        &env,
-        &[
-            "play",
-            FIXTURE,
-            "--seed",
-            "2",
-            "--transcript",
-            t.to_str().unwrap(),
-        ],
-    );
+    let mut s = spawn_saving_to(&env, &t);
     s.expect("you> ").unwrap();
     s.send("I miss you.\rWhat has your week been like?\rok\r/quit\r")
         .unwrap();
