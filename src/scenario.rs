@@ -792,11 +792,21 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
             .iter()
             .any(|r| r.when.is_empty() && r.on.matches(t))
     };
+    // A move whose name is misspelt in an unconditional reaction (`critcism`) already has
+    // its own error with the spelling to use; saying it is not covered would only point
+    // away from the cause.
+    let misspelt: Vec<&str> = raw
+        .reactions
+        .iter()
+        .filter(|r| r.when.is_empty() && Move::from_name(&r.on).is_none())
+        .filter_map(|r| crate::suggest::nearest(&r.on, Move::ALL.iter().map(|m| m.name())))
+        .collect();
     for kind in [Kind::Mistake, Kind::Practice] {
         let missing: Vec<&str> = Move::ALL
             .iter()
             .filter(|m| m.kind() == kind && !unconditional(Some(**m)))
             .map(|m| m.name())
+            .filter(|name| !misspelt.contains(name))
             .collect();
         if !missing.is_empty() {
             v.error(
