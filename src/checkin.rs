@@ -52,26 +52,52 @@ pub fn agreed(sc: &Scenario, turns: &[Turn], end: &End, date: &str) -> Option<Pl
         return None;
     }
     let has = |t: &Turn, m: Move| t.moves.iter().any(|x| x.mv == m);
-    let line_with = |m: Move| {
-        turns
-            .iter()
-            .rev()
-            .find(|t| has(t, m))
-            .map(|t| t.user.clone())
+    // The sentence of the latest turn (passing `prefer`, if any does) that carries `m`:
+    // a plan said among other things is quoted on its own.
+    let said = |m: Move, prefer: &dyn Fn(&Turn) -> bool| {
+        let with_m = || turns.iter().rev().filter(|t| has(t, m));
+        let t = with_m().find(|t| prefer(t)).or_else(|| with_m().next())?;
+        let at = t.moves.iter().find(|x| x.mv == m)?;
+        Some(sentence_around(&t.user, at.start, at.end))
     };
-    let plan = turns
-        .iter()
-        .rev()
-        .find(|t| has(t, Move::ConcretePlan) && !has(t, Move::Playfulness))
-        .map(|t| t.user.clone())
-        .or_else(|| line_with(Move::ConcretePlan))?;
+    // The plan itself, not a joke that named a time, nor the line that only set the
+    // review ("let's sit down on Saturday and see how it went" is the follow-up).
+    let plan = said(Move::ConcretePlan, &|t| {
+        !has(t, Move::Playfulness) && !has(t, Move::FollowUp)
+    })
+    .or_else(|| said(Move::ConcretePlan, &|t| !has(t, Move::Playfulness)))?;
     Some(Plan {
         scenario: sc.id.clone(),
         plan,
-        follow_up: line_with(Move::FollowUp)?,
-        need: line_with(Move::SpecificNeed),
+        follow_up: said(Move::FollowUp, &|_| true)?,
+        need: said(Move::SpecificNeed, &|_| true),
         agreed: date.to_string(),
     })
+}
+
+/// The sentence of `line` that holds the byte span `start..end`: from just after the
+/// previous `.`, `!` or `?` (a `.` counts only before a space, so "7.30" stays whole) to
+/// the end of the sentence the span ends in.
+fn sentence_around(line: &str, start: usize, end: usize) -> String {
+    let bytes = line.as_bytes();
+    let ends_here = |i: usize| match bytes[i] {
+        b'!' | b'?' => true,
+        b'.' => bytes.get(i + 1).is_none_or(|b| b.is_ascii_whitespace()),
+        _ => false,
+    };
+    let start = start.min(line.len());
+    let end = end.clamp(start, line.len());
+    let from = (0..start)
+        .rev()
+        .find(|&i| ends_here(i))
+        .map_or(0, |i| i + 1);
+    let mut to = (end..line.len())
+        .find(|&i| ends_here(i))
+        .map_or(line.len(), |i| i + 1);
+    while to < line.len() && matches!(bytes[to], b'!' | b'?' | b'.') {
+        to += 1;
+    }
+    line[from..to].trim().to_string()
 }
 
 /// Well or partly: more likely well when a specific need was named too.
@@ -323,6 +349,32 @@ mod tests {
         );
         // No follow-up, no plan saved.
         assert_eq!(agreed(&sc, &turns[..2], &ended_well(), "d"), None);
+        // A later line that is a plan and the review at once is the follow-up, and the
+        // plan is the earlier line.
+        let review = "And on Saturday let's sit down and see how it went.";
+        let both = [
+            turn_with(1, tea, &[Move::ConcretePlan]),
+            turn_with(2, review, &[Move::ConcretePlan, Move::FollowUp]),
+        ];
+        let plan = agreed(&sc, &both, &ended_well(), "d").unwrap();
+        assert_eq!((plan.plan.as_str(), plan.follow_up.as_str()), (tea, review));
+    }
+
+    #[test]
+    fn a_plan_is_quoted_as_the_sentence_that_holds_it() {
+        let line = "Ha, maybe pottery another month. Let's walk at 7.30 on Thursday! Deal?";
+        let at = line.find("Let's").unwrap();
+        assert_eq!(
+            sentence_around(line, at, at + 10),
+            "Let's walk at 7.30 on Thursday!"
+        );
+        assert_eq!(
+            sentence_around(line, 0, 3),
+            "Ha, maybe pottery another month."
+        );
+        assert_eq!(sentence_around("no stop at all", 3, 7), "no stop at all");
+        let last = line.find("Deal").unwrap();
+        assert_eq!(sentence_around(line, last, line.len()), "Deal?");
     }
 
     fn play(sc: &Scenario, seed: u64, lines: &[&str]) -> crate::session::Session<'static> {
