@@ -799,7 +799,7 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
         .reactions
         .iter()
         .filter(|r| r.when.is_empty() && Move::from_name(&r.on).is_none())
-        .filter_map(|r| crate::suggest::nearest(&r.on, Move::ALL.iter().map(|m| m.name())))
+        .filter_map(|r| crate::suggest::nearest(&r.on, trigger_names()))
         .collect();
     for kind in [Kind::Mistake, Kind::Practice] {
         let missing: Vec<&str> = Move::ALL
@@ -912,6 +912,14 @@ fn validate(raw: RawScenario, path: &str, source: &str) -> Result<Scenario, Vec<
     })
 }
 
+/// What a reaction's `on` may name: a move, or `any_mistake`, `any_practice`, `no_move`.
+fn trigger_names() -> impl Iterator<Item = &'static str> {
+    Move::ALL
+        .iter()
+        .map(|m| m.name())
+        .chain(["any_mistake", "any_practice", "no_move"])
+}
+
 fn reactions(
     v: &mut Validator,
     raw: &[RawReaction],
@@ -930,14 +938,7 @@ fn reactions(
             name => {
                 let m = Move::from_name(name);
                 if m.is_none() {
-                    let hint = did_you_mean(
-                        name,
-                        Move::ALL.iter().map(|m| m.name()).chain([
-                            "any_mistake",
-                            "any_practice",
-                            "no_move",
-                        ]),
-                    );
+                    let hint = did_you_mean(name, trigger_names());
                     v.error(
                         &at.field("on"),
                         format!("unknown move `{name}` in `on`{hint}"),

@@ -47,6 +47,15 @@ pub fn stderr_of(out: &std::process::Output) -> String {
     String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8")
 }
 
+/// The transcripts saved in the data directory, oldest first (none if it has none).
+pub fn transcripts(env: &Env) -> Vec<PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(env.home().join("transcripts"))
+        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
 /// Parse JSON Lines output.
 pub fn json_lines(s: &str) -> Vec<serde_json::Value> {
     s.lines()

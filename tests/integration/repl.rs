@@ -194,11 +194,7 @@ fn forget_all_at_a_terminal_asks_first() {
         .write_stdin("I miss you.\n")
         .assert()
         .success();
-    let saved = || {
-        std::fs::read_dir(env.home().join("transcripts"))
-            .unwrap()
-            .count()
-    };
+    let saved = || transcripts(&env).len();
     assert_eq!(saved(), 1);
     // Anything but yes keeps everything.
     let mut s = spawn(&env, &["forget", "--all"]);

@@ -14,14 +14,6 @@ Could we get coffee on Saturday at 10?
 Let's check in next Sunday on how it's going.
 ";
 
-fn transcripts(env: &Env) -> Vec<std::path::PathBuf> {
-    let mut files: Vec<_> = std::fs::read_dir(env.home().join("transcripts"))
-        .map(|rd| rd.map(|e| e.unwrap().path()).collect())
-        .unwrap_or_default();
-    files.sort();
-    files
-}
-
 #[test]
 fn a_transcript_path_that_exists_is_never_written_over() {
     let env = Env::new();

@@ -4,13 +4,7 @@
 use crate::common::*;
 
 fn saved_transcript(env: &Env) -> std::path::PathBuf {
-    let dir = env.home().join("transcripts");
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files.pop().expect("a saved transcript")
+    transcripts(env).pop().expect("a saved transcript")
 }
 
 #[test]
@@ -138,11 +132,7 @@ fn an_agreed_plan_brings_a_two_weeks_later_check_in() {
 
     // Opening the check-in and leaving before saying anything keeps the plan for next
     // time, and keeps no transcript of a talk that never happened.
-    let saved = || {
-        std::fs::read_dir(env.home().join("transcripts"))
-            .unwrap()
-            .count()
-    };
+    let saved = || transcripts(&env).len();
     let before = saved();
     let out = env
         .cmd(&["play", "work-deadline", "--check-in", "--seed", "1"])
